@@ -1,0 +1,119 @@
+"""Building one unit: load and validate → render with MkDocs → feeds and manifest → publish."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.exceptions import MkDocsException
+
+from . import __version__
+from .errors import BuildError, CongxaError, Problem
+from .model import Site
+from .project import Project
+from .publish import publish, staging_dir
+from .site import mkdocs_config, quiet_mkdocs, theme_dir
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit_file: Path
+    status: str  # "built" | "unchanged" | "failed"
+    output: Path | None = None
+    pages: int = 0
+    problems: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+    code: str | None = None
+
+
+def unit_output(project: Project, out: Path, unit_file: Path) -> Path:
+    """public/<province>/<unit>: folders mirror communes/<province>/<unit>.yml."""
+    return out / unit_file.parent.name / unit_file.stem
+
+
+def render(site: Site, site_dir: Path, project: Project) -> int:
+    """Render the site's HTML with MkDocs into `site_dir`; return the number of pages."""
+    quiet_mkdocs()
+    docs_dir = site_dir.parent / (site_dir.name + ".docs")
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    config = mkdocs_config(site, site_dir, docs_dir, project.theme_dir)
+    try:
+        with _mkdocs_errors_to(site):
+            mkdocs_build(config)
+    finally:
+        with contextlib.suppress(OSError):
+            docs_dir.rmdir()
+    return len(config.plugins["congxa"].pages)
+
+
+@contextlib.contextmanager
+def _mkdocs_errors_to(site: Site) -> Iterator[None]:
+    logger = logging.getLogger("mkdocs")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield
+    except (MkDocsException, OSError, ValueError, KeyError, TypeError) as exc:
+        detail = stream.getvalue().strip() or str(exc)
+        raise BuildError(Problem(f"MkDocs không dựng được trang (build failed): {detail}",
+                                 file=site.unit.source,
+                                 hint="kiểm tra nội dung bài viết vừa sửa; nếu lỗi vẫn còn, "
+                                 "báo cho nhóm kỹ thuật của tỉnh."), unit=site.unit.code) from exc
+    finally:
+        logger.removeHandler(handler)
+
+
+def write_outputs(site: Site, site_dir: Path) -> None:
+    """Feeds and the manifest, beside the HTML."""
+    from .feeds import write_feeds
+    from .manifest import write_manifest
+
+    write_feeds(site, site_dir)
+    write_manifest(site, site_dir)
+
+
+def build_unit(project: Project, unit_file: Path, out: Path) -> UnitResult:
+    """Build one unit and publish it atomically; never raises a CongxaError."""
+    import time
+
+    start = time.monotonic()
+    target = unit_output(project, out, unit_file)
+    try:
+        site = project.load_site(unit_file)  # load and validate
+        staging = staging_dir(target)  # plan: a fresh folder beside the published one
+        pages = render(site, staging, project)  # render
+        write_outputs(site, staging)  # feeds and manifest
+        publish(staging, target, input_digest(project, unit_file))  # publish
+    except CongxaError as exc:
+        return UnitResult(unit_file, "failed", problems=tuple(exc.problems),
+                          seconds=time.monotonic() - start)
+    return UnitResult(unit_file, "built", target, pages, seconds=time.monotonic() - start,
+                      code=site.unit.code)
+
+
+def input_digest(project: Project, unit_file: Path) -> str:
+    """Fingerprint of everything that shapes a unit's site: a change here means a rebuild."""
+    digest = hashlib.sha256(f"congxa {__version__}\n".encode())
+    unit_dir, province_dir = project.content_for(unit_file)
+    sources = [unit_file]
+    for root in (unit_dir, province_dir / "_province", theme_dir(), project.theme_dir):
+        if root is not None and root.is_dir():
+            sources.extend(sorted(p for p in root.rglob("*") if p.is_file()
+                                  and "__pycache__" not in p.parts))
+    for extra in (project.profile_file, project.registry_csv, project.root / "congxa.yml"):
+        if extra is not None and extra.is_file():
+            sources.append(extra)
+    for path in sources:
+        digest.update(os.fsencode(path))
+        digest.update(path.read_bytes())
+    digest.update(project.today.isoformat().encode() if project.today else b"")
+    return digest.hexdigest()

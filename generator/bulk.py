@@ -1,0 +1,137 @@
+"""Building many units: in parallel worker processes, incrementally, one failure isolated.
+
+Each worker imports MkDocs and the theme once and builds many units in-process. A unit is
+rebuilt only when the fingerprint of its inputs changed (stored beside the output).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import UnitResult, build_unit, input_digest, unit_output
+from .errors import ConfigError, Problem
+from .project import Project
+from .publish import STATE_DIR, clean_leftovers
+
+
+@dataclass
+class Summary:
+    results: list[UnitResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def of(self, status: str) -> list[UnitResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def failed(self) -> list[UnitResult]:
+        return self.of("failed")
+
+    def line(self) -> str:
+        built, same, bad = len(self.of("built")), len(self.of("unchanged")), len(self.failed)
+        return (f"Đã dựng {built}, không đổi {same}, lỗi {bad} đơn vị trong {self.seconds:.1f} s "
+                f"(built {built}, unchanged {same}, failed {bad}, {self.seconds:.1f} s).")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        k = n = 0
+    if not (n >= 1 and 1 <= k <= n):
+        raise ConfigError(Problem(f"--shard {text!r} không hợp lệ (invalid shard).",
+                                  hint="viết K/N với 1 ≤ K ≤ N, ví dụ --shard 2/4."))
+    return k, n
+
+
+def shard_of(unit_files: list[Path], k: int, n: int) -> list[Path]:
+    """A deterministic 1/N of the units; a province stays on one shard when there are at
+    least as many provinces as shards, else provinces are split by a stable hash."""
+    provinces = sorted({p.parent.name for p in unit_files})
+    if len(provinces) >= n:
+        # Greedy balance of whole provinces by unit count, largest first.
+        sizes = {prov: sum(1 for p in unit_files if p.parent.name == prov) for prov in provinces}
+        loads = [0] * n
+        owner: dict[str, int] = {}
+        for prov in sorted(provinces, key=lambda x: (-sizes[x], x)):
+            slot = loads.index(min(loads))
+            owner[prov] = slot
+            loads[slot] += sizes[prov]
+        return [p for p in unit_files if owner[p.parent.name] == k - 1]
+    return [p for p in unit_files
+            if int(hashlib.sha256(str(p.relative_to(p.parent.parent.parent)).encode()
+                                  ).hexdigest(), 16) % n == k - 1]
+
+
+def _stamp(out: Path, unit_file: Path) -> Path:
+    return out / unit_file.parent.name / STATE_DIR / "stamps" / f"{unit_file.stem}.sha256"
+
+
+def is_current(project: Project, unit_file: Path, out: Path, digest: str) -> bool:
+    stamp = _stamp(out, unit_file)
+    target = unit_output(project, out, unit_file)
+    return target.exists() and stamp.is_file() and stamp.read_text().strip() == digest
+
+
+def _build_one(project: Project, unit_file: Path, out: Path, force: bool) -> UnitResult:
+    digest = input_digest(project, unit_file)
+    if not force and is_current(project, unit_file, out, digest):
+        return UnitResult(unit_file, "unchanged", unit_output(project, out, unit_file))
+    result = build_unit(project, unit_file, out)
+    if result.status == "built":
+        stamp = _stamp(out, unit_file)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest + "\n")
+    return result
+
+
+def _worker(args: tuple[Project, list[Path], Path, bool]) -> list[UnitResult]:
+    project, files, out, force = args
+    return [_build_one(project, f, out, force) for f in files]
+
+
+def build_many(project: Project, unit_files: list[Path], out: Path, *, jobs: int | None = None,
+               force: bool = False, shard: tuple[int, int] | None = None,
+               echo: Callable[[str], None] | None = None) -> Summary:
+    """Build every unit in `unit_files`; failures are reported, never fatal to the others."""
+    start = time.monotonic()
+    out = out.resolve()
+    if shard:
+        unit_files = shard_of(unit_files, *shard)
+    for province in sorted({f.parent.name for f in unit_files}):
+        clean_leftovers(out / province)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(unit_files) or 1))
+    summary = Summary()
+    if jobs == 1:
+        for unit_file in unit_files:
+            summary.results.append(_build_one(project, unit_file, out, force))
+            if echo:
+                echo(_progress(summary.results[-1], len(summary.results), len(unit_files)))
+    else:
+        # Batches of a few units per task keep every worker busy and its imports warm.
+        batch = max(1, min(8, len(unit_files) // (jobs * 4) or 1))
+        chunks = [unit_files[i:i + batch] for i in range(0, len(unit_files), batch)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_worker, (project, chunk, out, force)) for chunk in chunks]
+            for future in as_completed(futures):
+                for result in future.result():
+                    summary.results.append(result)
+                    if echo:
+                        echo(_progress(result, len(summary.results), len(unit_files)))
+    summary.results.sort(key=lambda r: str(r.unit_file))
+    from .province import write_province_outputs
+
+    write_province_outputs(project, out, sorted({f.parent.name for f in unit_files}))
+    summary.seconds = time.monotonic() - start
+    return summary
+
+
+def _progress(result: UnitResult, done: int, total: int) -> str:
+    label = {"built": "dựng", "unchanged": "không đổi", "failed": "LỖI"}[result.status]
+    return f"[{done}/{total}] {label} ({result.status}): {result.unit_file.parent.name}/" \
+           f"{result.unit_file.stem}"

@@ -1,0 +1,174 @@
+"""The `congxa` command: an adapter that parses options, calls the library, and prints.
+
+Exit codes: 0 all good; 1 some units or files have errors (the rest were still built);
+2 wrong usage or an unreadable setup.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import CongxaError, Problem
+
+EXIT_OK, EXIT_ERRORS, EXIT_SETUP = 0, 1, 2
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+
+
+def _fail_setup(exc: CongxaError) -> None:
+    _print_problems(exc.problems)
+    sys.exit(EXIT_SETUP)
+
+
+def _project(root: Path | None, today: date | None = None):  # type: ignore[no-untyped-def]
+    from .project import Project
+
+    try:
+        project = Project.discover(root, today)
+        _ = project.registry, project.profile
+    except CongxaError as exc:
+        _fail_setup(exc)
+    return project
+
+
+today_option = click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    help="Ngày dùng để xét hạn thông tin thiết yếu (mặc định: hôm nay). Date for expiry checks.")
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Thư mục dự án chứa communes/ và content/ (mặc định: thư mục hiện tại).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="congxa")
+def main() -> None:
+    """congxa: trang thông tin điện tử chuẩn cho xã, phường, đặc khu.
+
+    Standardized e-information sites for Vietnam's commune-level units.
+
+    \b
+    Ví dụ (examples):
+      congxa build                      dựng mọi đơn vị trong communes/ vào public/
+      congxa check communes/ha_noi      kiểm tra tệp của một tỉnh
+      congxa init --province 01         tạo tệp mẫu cho mọi đơn vị của Hà Nội
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
+              show_default=True, help="Thư mục xuất bản (output folder).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Số tiến trình song song (parallel workers; default: CPU count).")
+@click.option("--force", is_flag=True, help="Dựng lại tất cả (rebuild every unit).")
+@click.option("--shard", default=None, metavar="K/N",
+              help="Chỉ dựng phần K trong N phần (build 1/N of the units).")
+@today_option
+@root_option
+def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, shard: str | None,
+          today: object, root: Path | None) -> None:
+    """Dựng trang cho các đơn vị (build sites). PATH: tệp đơn vị hoặc thư mục.
+
+    \b
+    Ví dụ: congxa build
+           congxa build communes/ha_noi/phuong_hoan_kiem.yml --out public
+    """
+    from .bulk import build_many, parse_shard
+
+    project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
+    try:
+        shard_spec = parse_shard(shard) if shard else None
+        files = project.unit_files(list(paths))
+    except CongxaError as exc:
+        _fail_setup(exc)
+    summary = build_many(project, files, out, jobs=jobs, force=force, shard=shard_spec,
+                         echo=lambda line: click.echo(line, err=True))
+    for result in summary.failed:
+        _print_problems(list(result.problems))
+    click.echo(summary.line())
+    sys.exit(EXIT_ERRORS if summary.failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Định dạng kết quả (output format).")
+@today_option
+@root_option
+def check(paths: tuple[Path, ...], fmt: str, today: object, root: Path | None) -> None:
+    """Kiểm tra tệp đơn vị và bài viết (validate files and content).
+
+    \b
+    Ví dụ: congxa check
+           congxa check communes/ha_noi/xa_soc_son.yml --format json
+    """
+    import json
+
+    from .check import check as run_check
+
+    project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
+    try:
+        report = run_check(project, list(paths))
+    except CongxaError as exc:
+        _fail_setup(exc)
+    if fmt == "json":
+        click.echo(json.dumps({"units": report.units, "errors": len(report.errors),
+                               "warnings": len(report.warnings),
+                               "problems": [p.as_dict() for p in report.problems]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(problem.format())
+        click.echo(f"Đã kiểm tra {report.units} đơn vị: {len(report.errors)} lỗi, "
+                   f"{len(report.warnings)} cảnh báo. "
+                   f"(checked {report.units} units: {len(report.errors)} errors, "
+                   f"{len(report.warnings)} warnings)")
+    sys.exit(EXIT_ERRORS if report.errors else EXIT_OK)
+
+
+@main.command()
+@click.option("--province", required=True, metavar="CODE",
+              help="Mã tỉnh 2 chữ số hoặc tên mã (province code, e.g. 01 or ha_noi).")
+@click.option("--unit", "units", multiple=True, metavar="CODE",
+              help="Chỉ tạo cho đơn vị này (repeatable).")
+@root_option
+def init(province: str, units: tuple[str, ...], root: Path | None) -> None:
+    """Tạo tệp đơn vị mẫu từ danh mục; không bao giờ ghi đè (scaffold, never overwrites).
+
+    \b
+    Ví dụ: congxa init --province 01
+           congxa init --province 01 --unit 00070 --unit 00073
+    """
+    from .init import init_province
+
+    project = _project(root)
+    try:
+        created, skipped = init_province(project.registry, project.root, province, list(units))
+    except CongxaError as exc:
+        _fail_setup(exc)
+    for path in created:
+        click.echo(f"đã tạo (created) {path}")
+    for path in skipped:
+        click.echo(f"bỏ qua, đã có (exists, kept) {path}")
+    click.echo(f"{len(created)} tệp mới, {len(skipped)} tệp giữ nguyên.")
+    sys.exit(EXIT_OK)
+
+
+def _attach_optional_commands() -> None:
+    try:
+        from .audit.commands import audit_command, report_command
+    except ImportError:
+        return
+    main.add_command(audit_command)
+    main.add_command(report_command)
+
+
+_attach_optional_commands()

@@ -1,0 +1,125 @@
+"""The MkDocs plugin that turns a congxa Site into MkDocs pages.
+
+MkDocs never reads a docs folder for a congxa site: every page and attachment is a generated
+File, so one code path serves `congxa build`, `congxa serve` and `--emit-mkdocs` projects.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page as MkPage
+
+from .model import Site
+from .pages import Page, build_pages
+from .sanitize import sanitize
+from .urls import attachment_path
+
+
+class CongxaPluginConfig(Config):
+    # Used by projects written with --emit-mkdocs: the commune file to build from.
+    unit_file = config_options.Optional(config_options.File(exists=True))
+    project_root = config_options.Optional(config_options.Dir(exists=True))
+
+
+class CongxaPlugin(BasePlugin[CongxaPluginConfig]):
+    """Adds a unit's generated pages and attachments; sanitises every page's HTML."""
+
+    def __init__(self, site: Site | None = None) -> None:
+        super().__init__()
+        self.site = site
+        self.pages: dict[str, Page] = {}
+        self.theme_dir: Path | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if self.site is None and self.config.unit_file:
+            from .project import Project
+
+            root = Path(self.config.project_root) if self.config.project_root else None
+            self.site = Project.discover(root).load_site(Path(self.config.unit_file))
+        if self.theme_dir is not None and str(self.theme_dir) not in config.theme.dirs:
+            # A province's own overrides win over congxa's theme, which wins over Material.
+            config.theme.dirs.insert(0, str(self.theme_dir))
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        site = self._site()
+        kept = [f for f in files if not f.is_documentation_page()]
+        out = Files(kept)
+        self.pages = {}
+        for page in build_pages(site):
+            self.pages[page.src_uri] = page
+            in_nav = page.src_uri.endswith("index.md") and page.src_uri.count("/") <= 1
+            out.append(File.generated(
+                config, page.src_uri, content=page.markdown,
+                inclusion=InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV))
+        seen: set[str] = set()
+        for post in site.posts:
+            for attachment in post.files():
+                uri = attachment_path(site, attachment)
+                if uri not in seen:
+                    seen.add(uri)
+                    out.append(File.generated(config, uri, abs_src_path=str(attachment.path)))
+        if site.unit.logo is not None:
+            out.append(File.generated(config, "assets/images/logo" + site.unit.logo.suffix,
+                                      abs_src_path=str(site.unit.logo)))
+        return out
+
+    def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        # Dates in the sitemap come from the content, never from the clock.
+        page.update_date = self._page_date(page.file.src_uri)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        return sanitize(html)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._write_sitemap(Path(config.site_dir))
+
+    def _site(self) -> Site:
+        if self.site is None:
+            raise RuntimeError("congxa plugin has no site: set `unit_file` in mkdocs.yml")
+        return self.site
+
+    def _page_date(self, src_uri: str) -> str:
+        site = self._site()
+        page = self.pages.get(src_uri)
+        posts = [p for p in site.posts
+                 if page is None or page.section is None or p.section == page.section]
+        if page is not None and page.url and page.url.count("/") >= 2:
+            posts = [p for p in posts if f"{p.section}/{p.slug}/" == page.url] or posts
+        newest = max((p.date for p in posts or site.posts), default=site.today)
+        return newest.strftime("%Y-%m-%d")
+
+    def _write_sitemap(self, site_dir: Path) -> None:
+        site = self._site()
+        rows = []
+        for src_uri, page in sorted(self.pages.items(), key=lambda kv: kv[1].url):
+            rows.append(f"<url><loc>{escape(site.unit.site_url + page.url)}</loc>"
+                        f"<lastmod>{self._page_date(src_uri)}</lastmod></url>")
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+               '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+               + "\n".join(rows) + "\n</urlset>\n").encode("utf-8")
+        (site_dir / "sitemap.xml").write_bytes(xml)
+        buffer = io.BytesIO()
+        with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
+            gz.write(xml)
+        (site_dir / "sitemap.xml.gz").write_bytes(buffer.getvalue())
+
+
+def plugin_for(site: Site, theme_dir: Path | None) -> Any:
+    plugin = CongxaPlugin(site)
+    plugin.load_config({})
+    plugin.theme_dir = theme_dir
+    return plugin

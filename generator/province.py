@@ -1,0 +1,169 @@
+"""Province outputs: the province page, its aggregate feed and units.json.
+
+They are made from what is published (each unit's site.json and RSS feed), so a unit that
+failed today still shows with its last good site.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from . import __version__
+from .project import Project
+from .registry import RegistryProvince
+from .write import write_if_changed
+
+PROVINCE_FEED_LIMIT = 200
+
+
+def write_province_outputs(project: Project, out: Path, province_folders: list[str]) -> None:
+    for folder in province_folders:
+        province = project.registry.province(folder)
+        if province is None:
+            continue
+        manifests = _published_manifests(out / folder)
+        write_if_changed(out / folder / "units.json", units_json(project, province, manifests))
+        write_if_changed(out / folder / "index.html", province_page(project, province, manifests))
+        write_if_changed(out / folder / "feeds" / "rss.xml",
+                         province_feed(out / folder, province, manifests))
+
+
+def _published_manifests(province_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """code → (folder name, manifest) of every published unit of the province."""
+    found = {}
+    for manifest in sorted(province_out.glob("*/site.json")):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found[data["code"]] = (manifest.parent.name, data)
+    return found
+
+
+def units_json(project: Project, province: RegistryProvince,
+               manifests: dict[str, tuple[str, dict[str, Any]]]) -> bytes:
+    units = []
+    for unit in project.registry.units_of(province.code):
+        entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "type": unit.type,
+                                 "has_page": unit.code in manifests}
+        if unit.code in manifests:
+            folder, data = manifests[unit.code]
+            entry.update({"path": folder + "/", "site_url": data["site_url"],
+                          "updated": data["updated"], "posts": data.get("posts", 0),
+                          "essential": len(data["essential"]),
+                          "empty_sections": data["conformance"]["empty"],
+                          "feeds": data["feeds"]})
+        units.append(entry)
+    doc = {"schema": "congxa-province/1", "generator": f"congxa {__version__}",
+           "province": {"code": province.code, "name": province.name},
+           "units": units, "with_page": len(manifests), "total": len(units)}
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def province_page(project: Project, province: RegistryProvince,
+                  manifests: dict[str, tuple[str, dict[str, Any]]]) -> bytes:
+    rows = []
+    units = project.registry.units_of(province.code)
+    for unit in units:
+        if unit.code in manifests:
+            folder, data = manifests[unit.code]
+            updated = (datetime.fromisoformat(data["updated"]).strftime("%d/%m/%Y")
+                       if data.get("updated") else "")
+            cell = f'<a href="{escape(folder)}/">{escape(unit.name)}</a>'
+            state = f"{data.get('posts', 0)} bài"
+        else:
+            cell, updated, state = escape(unit.name), "", "chưa có trang (no page yet)"
+        rows.append(f"<tr><td>{cell}</td><td>{escape(unit.type)}</td><td>{updated}</td>"
+                    f"<td>{state}</td></tr>")
+    title = f"Trang thông tin điện tử cấp xã: {province.name}"
+    html = f"""<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="congxa {__version__}">
+<title>{escape(title)}</title>
+<link rel="alternate" type="application/rss+xml" title="{escape(province.name)}: tin mới" href="feeds/rss.xml">
+<style>
+body{{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1a1a1a;line-height:1.5}}
+header{{background:#7a1515;color:#fff;padding:.8rem 1rem}} header h1{{margin:0;font-size:1.3rem}}
+main{{max-width:60rem;margin:0 auto;padding:1rem}} a{{color:#0d47a1}}
+table{{border-collapse:collapse;width:100%;font-size:.95rem}} th,td{{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd}}
+.wrap{{overflow-x:auto}} footer{{padding:1rem;color:#444;font-size:.85rem;text-align:center}}
+</style>
+</head>
+<body>
+<header><h1>{escape(title)}</h1></header>
+<main>
+<p>{len(manifests)} trên {len(units)} đơn vị có trang thông tin điện tử.
+<a href="feeds/rss.xml">Tin mới của mọi đơn vị (RSS)</a> · <a href="units.json">Dữ liệu (units.json)</a></p>
+<div class="wrap"><table>
+<caption>Danh sách đơn vị hành chính cấp xã</caption>
+<thead><tr><th scope="col">Đơn vị</th><th scope="col">Loại</th><th scope="col">Cập nhật</th><th scope="col">Tình trạng</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></div>
+</main>
+<footer>{escape(province.name)} · congxa {__version__}</footer>
+</body>
+</html>
+"""
+    return html.encode("utf-8")
+
+
+def province_feed(province_out: Path, province: RegistryProvince,
+                  manifests: dict[str, tuple[str, dict[str, Any]]]) -> bytes:
+    """Every unit's items, each naming its unit; province-wide posts once."""
+    items: list[tuple[datetime, str, etree._Element]] = []
+    seen_shared: set[str] = set()
+    for code, (folder, data) in sorted(manifests.items()):
+        feed = province_out / folder / "feeds" / "rss.xml"
+        try:
+            tree = etree.parse(str(feed))
+        except (OSError, etree.XMLSyntaxError):
+            continue
+        for item in tree.getroot().iter("item"):
+            guid = item.findtext("guid") or ""
+            if "/tinh/" in guid:
+                shared_key = guid.split("/tinh/", 1)[1]
+                if shared_key in seen_shared:
+                    continue
+                seen_shared.add(shared_key)
+            when = _rfc822(item.findtext("pubDate") or "")
+            items.append((when, guid, item))
+    items.sort(key=lambda t: (-t[0].timestamp(), t[1]))
+    fg = FeedGenerator()
+    base = province_out.name
+    fg.id(f"tag:congxa,2025:{province.code}")
+    fg.title(f"{province.name}: tin mới của các xã, phường")
+    fg.link(href=f"{base}/", rel="alternate")
+    fg.description(f"Tin mới từ trang thông tin điện tử các đơn vị cấp xã của {province.name}")
+    fg.language("vi")
+    fg.generator("congxa", __version__)
+    newest = items[0][0] if items else datetime(2025, 7, 1).astimezone()
+    fg.lastBuildDate(newest)
+    rss: bytes = fg.rss_str(pretty=True)
+    root = etree.fromstring(rss)
+    channel = root.find("channel")
+    assert channel is not None
+    for _, _, item in items[:PROVINCE_FEED_LIMIT]:
+        channel.append(item)
+    etree.indent(root)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data
+
+
+def _rfc822(text: str) -> datetime:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return datetime(1970, 1, 1).astimezone()
