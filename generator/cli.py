@@ -71,10 +71,13 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Dựng lại tất cả (rebuild every unit).")
 @click.option("--shard", default=None, metavar="K/N",
               help="Chỉ dựng phần K trong N phần (build 1/N of the units).")
+@click.option("--emit-mkdocs", "emit", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Ghi mỗi đơn vị thành một dự án MkDocs thường vào DIR thay vì "
+              "dựng (write plain MkDocs projects instead of building).")
 @today_option
 @root_option
 def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, shard: str | None,
-          today: object, root: Path | None) -> None:
+          emit: Path | None, today: object, root: Path | None) -> None:
     """Dựng trang cho các đơn vị (build sites). PATH: tệp đơn vị hoặc thư mục.
 
     \b
@@ -89,6 +92,18 @@ def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, sha
         files = project.unit_files(list(paths))
     except CongxaError as exc:
         _fail_setup(exc)
+    if shard_spec:
+        from .bulk import shard_of
+
+        files = shard_of(files, *shard_spec)
+        shard_spec = None
+    if emit is not None:
+        from .emit import emit_mkdocs
+
+        problems = emit_mkdocs(project, files, emit)
+        _print_problems(problems)
+        click.echo(f"Đã ghi {len(files)} dự án MkDocs vào {emit} (wrote MkDocs projects).")
+        sys.exit(EXIT_ERRORS if problems else EXIT_OK)
     summary = build_many(project, files, out, jobs=jobs, force=force, shard=shard_spec,
                          echo=lambda line: click.echo(line, err=True))
     for result in summary.failed:
