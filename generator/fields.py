@@ -45,7 +45,7 @@ class Fields:
         if not isinstance(data, dict) or key not in data or data[key] is None or data[key] == "":
             if required:
                 self.error(f"Thiếu trường bắt buộc (missing required field) `{name}`.",
-                           data=data, field=name,
+                           data=data, key=key, field=name,
                            hint=hint or f"thêm dòng `{key}: ...` vào tệp.")
             return None
         value = data[key]

@@ -8,19 +8,20 @@ from .errors import ConfigError, Problem
 from .registry import Registry, normalise_code
 
 TEMPLATE = """\
-# Tệp đơn vị: {name}, {province}. Điền các trường có ghi "BẮT BUỘC" (required).
+# Tệp đơn vị: {name}, {province}.
+# Điền các trường ghi "BẮT BUỘC" (required); `congxa check` báo những trường còn trống.
 # Hướng dẫn: README.md, mục "Tệp đơn vị".
 code: "{code}"
 name: {name}
 type: {type}
-site_url: https://CAN-DIEN.gov.vn/        # BẮT BUỘC: địa chỉ https của trang
+site_url:            # BẮT BUỘC: địa chỉ https của trang, ví dụ https://tenxa.tinh.gov.vn/
 agency:
   name: Ủy ban nhân dân {name_lower}
-  address: CẦN ĐIỀN                         # BẮT BUỘC: địa chỉ trụ sở
-  phone: "CẦN ĐIỀN"                         # BẮT BUỘC: số điện thoại
-  email: can-dien@example.gov.vn            # BẮT BUỘC: thư điện tử
-  responsible:                              # BẮT BUỘC: người chịu trách nhiệm nội dung
-    name: CẦN ĐIỀN
+  address:           # BẮT BUỘC: địa chỉ trụ sở
+  phone:             # BẮT BUỘC: số điện thoại, trong ngoặc kép, ví dụ "024 3825 0000"
+  email:             # BẮT BUỘC: thư điện tử
+  responsible:       # BẮT BUỘC: người chịu trách nhiệm nội dung trang
+    name:
     title: Phó Chủ tịch UBND {type}
 leaders: []
 introduction: |
