@@ -18,7 +18,7 @@ from . import __version__
 from .errors import BuildError, CongxaError, Problem
 from .model import Site
 from .project import Project
-from .publish import publish, staging_dir
+from .publish import OBJECTS, STATE_DIR, publish, staging_dir
 from .site import mkdocs_config, quiet_mkdocs, theme_dir
 
 
@@ -92,7 +92,8 @@ def build_unit(project: Project, unit_file: Path, out: Path) -> UnitResult:
         staging = staging_dir(target)  # plan: a fresh folder beside the published one
         pages = render(site, staging, project)  # render
         write_outputs(site, staging)  # feeds and manifest
-        publish(staging, target, input_digest(project, unit_file))  # publish
+        publish(staging, target, input_digest(project, unit_file),
+                store=out / STATE_DIR / OBJECTS)  # publish
     except CongxaError as exc:
         return UnitResult(unit_file, "failed", problems=tuple(exc.problems),
                           seconds=time.monotonic() - start)
@@ -113,7 +114,32 @@ def input_digest(project: Project, unit_file: Path) -> str:
         if extra is not None and extra.is_file():
             sources.append(extra)
     for path in sources:
-        digest.update(os.fsencode(path))
-        digest.update(path.read_bytes())
-    digest.update(project.today.isoformat().encode() if project.today else b"")
+        data = path.read_bytes()
+        digest.update(os.fsencode(_relative(path, project.root)))
+        digest.update(hashlib.sha256(data).digest())
+        if path.suffix == ".md" and b"expires" in data:
+            # Expiry depends on the day: rebuild when an essential item's state flips,
+            # not every day.
+            digest.update(_expiry_state(path, data, project).encode())
     return digest.hexdigest()
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _expiry_state(path: Path, data: bytes, project: Project) -> str:
+    from .fields import parse_datetime
+    from .posts import split_front_matter
+    from .source import parse_yaml
+
+    try:
+        front, _, _ = split_front_matter(data.decode("utf-8"), path)
+        meta = parse_yaml(front, path) or {}
+        expires = str((meta.get("essential") or {}).get("expires") or "")
+    except (CongxaError, UnicodeDecodeError, AttributeError):
+        return "unparsed"
+    when = parse_datetime(expires, end_of_day=True) if expires else None
+    if when is None or project.today is None:
+        return "none"
+    return "active" if when > project.today else "expired"

@@ -17,7 +17,7 @@ from pathlib import Path
 from .build import UnitResult, build_unit, input_digest, unit_output
 from .errors import ConfigError, Problem
 from .project import Project
-from .publish import STATE_DIR, clean_leftovers
+from .publish import OBJECTS, STATE_DIR, clean_leftovers, collect_garbage
 
 
 @dataclass
@@ -127,6 +127,8 @@ def build_many(project: Project, unit_files: list[Path], out: Path, *, jobs: int
     from .province import write_province_outputs
 
     write_province_outputs(project, out, sorted({f.parent.name for f in unit_files}))
+    if summary.of("built"):
+        collect_garbage(out / STATE_DIR / OBJECTS)
     summary.seconds = time.monotonic() - start
     return summary
 
