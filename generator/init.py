@@ -48,7 +48,7 @@ def init_province(registry: Registry, root: Path, province: str,
     folder = root / "communes" / found.codename
     created, skipped = [], []
     for unit in chosen:
-        path = folder / f"{unit.codename}.yml"
+        path = folder / f"{unit.stem}.yml"
         if path.exists():
             skipped.append(path)
             continue

@@ -8,8 +8,9 @@ By default it comes from the `vietnam-provinces` package (34 provinces, 3,321 un
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class RegistryUnit:
     province_name: str
     codename: str  # "phuong_hoan_kiem"
     province_codename: str  # "ha_noi"
+    # File and folder name: the codename, unless folding diacritics makes two units of a
+    # province collide (Xã Văn Lang / Xã Văn Lăng): then "<codename>_<code>" for both.
+    stem: str = ""
 
     @property
     def type_id(self) -> str:
@@ -53,7 +57,11 @@ class Registry:
         self.source = source
         self.units: dict[str, RegistryUnit] = {}
         self.provinces: dict[str, RegistryProvince] = {}
-        for unit in sorted(units, key=lambda u: (u.province_code, u.code)):
+        ordered = sorted(units, key=lambda u: (u.province_code, u.code))
+        shared = Counter((u.province_code, u.codename) for u in ordered)
+        ordered = [replace(u, stem=u.codename if shared[(u.province_code, u.codename)] == 1
+                           else f"{u.codename}_{u.code}") for u in ordered]
+        for unit in ordered:
             self.units[unit.code] = unit
             self.provinces.setdefault(
                 unit.province_code,

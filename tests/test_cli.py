@@ -119,6 +119,18 @@ def test_init_skeleton_fails_check_until_filled(tmp_path: Path) -> None:
     assert code == 1 and "site_url" in output
 
 
+def test_init_gives_colliding_names_distinct_files(tmp_path: Path) -> None:
+    # Xã Văn Lang and Xã Văn Lăng fold to the same codename in Thái Nguyên.
+    code, _ = run("init", "--province", "thai_nguyen", root=tmp_path)
+    folder = tmp_path / "communes/thai_nguyen"
+    assert (folder / "xa_van_lang_02143.yml").is_file()
+    assert (folder / "xa_van_lang_05665.yml").is_file()
+    assert not (folder / "xa_van_lang.yml").exists()
+    from generator.registry import load_registry
+
+    assert len(list(folder.glob("*.yml"))) == len(load_registry().units_of("19"))
+
+
 def test_init_unknown_province(tmp_path: Path) -> None:
     code, output = run("init", "--province", "99", root=tmp_path)
     assert code == 2 and "unknown province" in output

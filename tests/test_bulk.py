@@ -1,0 +1,157 @@
+"""Bulk publishing: parallel workers, sharding, atomic publishing under kill -9."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.bulk import build_many, shard_of
+from generator.project import Project
+from generator.registry import load_registry
+from tests.conftest import REPO, TODAY
+
+
+def national_files() -> list[Path]:
+    registry = load_registry()
+    return [Path("communes") / u.province_codename / f"{u.stem}.yml"
+            for u in registry.units.values()]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 34, 40])
+def test_shards_cover_every_unit_exactly_once(n: int) -> None:
+    files = national_files()
+    shards = [shard_of(files, k, n) for k in range(1, n + 1)]
+    flat = [f for shard in shards for f in shard]
+    assert sorted(flat) == sorted(files) and len(flat) == len(set(flat)) == 3321
+    assert shard_of(files, 1, n) == shards[0]  # deterministic
+    if n <= 34:  # whole provinces kept together
+        owners = {}
+        for k, shard in enumerate(shards):
+            for f in shard:
+                assert owners.setdefault(f.parent.name, k) == k
+    if n in (2, 3, 7):
+        sizes = [len(s) for s in shards]
+        assert max(sizes) - min(sizes) <= 168  # balanced within one large province
+
+
+def copy_demo(root: Path) -> None:
+    shutil.copytree(REPO / "communes", root / "communes")
+    shutil.copytree(REPO / "content", root / "content")
+
+
+def test_parallel_build_equals_serial(tmp_path: Path) -> None:
+    copy_demo(tmp_path / "repo")
+    project = Project.discover(tmp_path / "repo", TODAY)
+    files = project.unit_files()
+    assert not build_many(project, files, tmp_path / "serial", jobs=1).failed
+    summary = build_many(project, files, tmp_path / "parallel", jobs=2)
+    assert [r.status for r in summary.results] == ["built"] * 4
+    for unit in files:
+        a = (tmp_path / "serial/ha_noi" / unit.stem).resolve()
+        b = (tmp_path / "parallel/ha_noi" / unit.stem).resolve()
+        files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        assert files_a == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+        assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
+
+
+def test_assets_are_stored_once(tmp_path: Path) -> None:
+    copy_demo(tmp_path / "repo")
+    project = Project.discover(tmp_path / "repo", TODAY)
+    build_many(project, project.unit_files(), tmp_path / "public", jobs=1)
+    bundles = list((tmp_path / "public/ha_noi/.congxa/versions").glob(
+        "*/assets/javascripts/bundle.*.min.js"))
+    assert len(bundles) == 4
+    assert len({b.stat().st_ino for b in bundles}) == 1  # one file, four links
+
+
+def test_one_unit_changed_rebuilds_only_it(tmp_path: Path) -> None:
+    copy_demo(tmp_path / "repo")
+    project = Project.discover(tmp_path / "repo", TODAY)
+    out = tmp_path / "public"
+    build_many(project, project.unit_files(), out, jobs=1)
+    (tmp_path / "repo/content/ha_noi/xa_soc_son/tin-tuc/moi.md").write_text(
+        "---\ntitle: Tin mới\ndate: 2026-11-28\n---\nx\n", encoding="utf-8")
+    summary = build_many(project, project.unit_files(), out, jobs=1)
+    assert {r.unit_file.stem: r.status for r in summary.results} == {
+        "phuong_ba_dinh": "unchanged", "phuong_cua_nam": "unchanged",
+        "phuong_hoan_kiem": "unchanged", "xa_soc_son": "built"}
+    # A shared province post changes every unit of the province.
+    (tmp_path / "repo/content/ha_noi/_province/thong-bao/chung.md").write_text(
+        "---\ntitle: Tin chung\ndate: 2026-11-28\n---\nx\n", encoding="utf-8")
+    summary = build_many(project, project.unit_files(), out, jobs=1)
+    assert [r.status for r in summary.results] == ["built"] * 4
+
+
+def test_expiry_passing_triggers_a_rebuild(tmp_path: Path) -> None:
+    from datetime import date
+
+    copy_demo(tmp_path / "repo")
+    out = tmp_path / "public"
+    before = Project.discover(tmp_path / "repo", date(2027, 2, 27))
+    files = [f for f in before.unit_files() if f.stem == "phuong_hoan_kiem"]
+    build_many(before, files, out, jobs=1)
+    same_state = Project.discover(tmp_path / "repo", date(2027, 2, 28))
+    assert build_many(same_state, files, out, jobs=1).results[0].status == "unchanged"
+    # The emergency item expires at the end of 2027-02-28.
+    after = Project.discover(tmp_path / "repo", date(2027, 3, 1))
+    assert build_many(after, files, out, jobs=1).results[0].status == "built"
+
+
+def published_state(out: Path) -> dict[str, tuple[str, int]]:
+    """unit → (version folder, number of files) for every published unit."""
+    state = {}
+    for link in sorted((out / "ha_noi").iterdir()):
+        if link.is_symlink():
+            target = link.resolve()
+            state[link.name] = (target.name, sum(1 for p in target.rglob("*") if p.is_file()))
+    return state
+
+
+def test_kill_9_leaves_published_sites_whole(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    copy_demo(repo)
+    out = tmp_path / "public"
+    cmd = [sys.executable, "-m", "generator", "build", "--out", str(out), "--today",
+           "2026-11-29", "-j", "1", "--root", str(repo)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    first = published_state(out)
+    full = {name: count for name, (_, count) in first.items()}
+
+    for unit in first:  # change every unit, then kill the rebuild part-way
+        (repo / f"content/ha_noi/{unit}/tin-tuc/moi.md").write_text(
+            "---\ntitle: Tin mới\ndate: 2026-11-28\n---\nx\n", encoding="utf-8")
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        changed = [u for u, (v, _) in published_state(out).items() if v != first[u][0]]
+        staging = list((out / "ha_noi/.congxa/staging").glob("*")) if (
+            out / "ha_noi/.congxa/staging").exists() else []
+        if changed and staging:
+            break
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    middle = published_state(out)
+    assert set(middle) == set(first)
+    for unit, (version, count) in middle.items():
+        # Every site is the old one or a complete new one (one more post: more files).
+        assert version == first[unit][0] or count > full[unit], unit
+        assert ((out / "ha_noi" / unit / "index.html").is_file()
+                and (out / "ha_noi" / unit / "site.json").is_file())
+    assert any(v != first[u][0] for u, (v, _) in middle.items())  # killed part-way
+    assert any(v == first[u][0] for u, (v, _) in middle.items())
+
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    last = published_state(out)
+    assert all(last[u][0] != first[u][0] for u in first)
+    assert not list((out / "ha_noi/.congxa/staging").glob("*"))
