@@ -11,6 +11,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from . import __version__
 from .errors import BuildError, Problem
+from .jinja_cache import share_jinja_work
 from .model import Site
 from .plugin import plugin_for
 from .urls import section_url
@@ -104,6 +105,7 @@ def mkdocs_config(site: Site, site_dir: Path, docs_dir: Path,
             + "; ".join(f"{key}: {err}" for key, err in errors),
             file=site.unit.source, hint="báo lỗi này cho nhóm phát triển congxa."))
     config.plugins["congxa"] = plugin_for(site, province_theme)
+    share_jinja_work(config.theme)
     return config
 
 
