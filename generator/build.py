@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -11,15 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.exceptions import MkDocsException
-
 from . import __version__
 from .errors import BuildError, CongxaError, Problem
 from .model import Site
 from .project import Project
 from .publish import OBJECTS, STATE_DIR, publish, staging_dir
-from .site import mkdocs_config, quiet_mkdocs, theme_dir
+from .theme import theme_dir
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,11 @@ def unit_output(project: Project, out: Path, unit_file: Path) -> Path:
 
 def render(site: Site, site_dir: Path, project: Project) -> int:
     """Render the site's HTML with MkDocs into `site_dir`; return the number of pages."""
+    # MkDocs is imported here, not at module level: a no-op run never pays for it.
+    from mkdocs.commands.build import build as mkdocs_build
+
+    from .site import mkdocs_config, quiet_mkdocs
+
     quiet_mkdocs()
     docs_dir = site_dir.parent / (site_dir.name + ".docs")
     docs_dir.mkdir(parents=True, exist_ok=True)
@@ -55,6 +58,8 @@ def render(site: Site, site_dir: Path, project: Project) -> int:
 
 @contextlib.contextmanager
 def _mkdocs_errors_to(site: Site) -> Iterator[None]:
+    from mkdocs.exceptions import MkDocsException
+
     logger = logging.getLogger("mkdocs")
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -103,7 +108,7 @@ def build_unit(project: Project, unit_file: Path, out: Path) -> UnitResult:
 
 def input_digest(project: Project, unit_file: Path) -> str:
     """Fingerprint of everything that shapes a unit's site: a change here means a rebuild."""
-    digest = hashlib.sha256(f"congxa {__version__}\n".encode())
+    digest = hashlib.sha256(_tool_versions().encode())
     unit_dir, province_dir = project.content_for(unit_file)
     sources = [unit_file]
     for root in (unit_dir, province_dir / "_province", theme_dir(), project.theme_dir):
@@ -143,3 +148,17 @@ def _expiry_state(path: Path, data: bytes, project: Project) -> str:
     if when is None or project.today is None:
         return "none"
     return "active" if when > project.today else "expired"
+
+
+@functools.lru_cache(maxsize=1)
+def _tool_versions() -> str:
+    """congxa's, MkDocs' and Material's versions: an upgrade rebuilds every site."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = [f"congxa {__version__}"]
+    for name in ("mkdocs", "mkdocs-material", "markdown", "nh3", "feedgen"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} -")
+    return "\n".join(found)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .build import UnitResult, build_unit, input_digest, unit_output
 from .errors import ConfigError, Problem
+from .jinja_cache import configure_bytecode_cache
 from .project import Project
 from .publish import OBJECTS, STATE_DIR, clean_leftovers, collect_garbage
 
@@ -78,10 +79,7 @@ def is_current(project: Project, unit_file: Path, out: Path, digest: str) -> boo
     return target.exists() and stamp.is_file() and stamp.read_text().strip() == digest
 
 
-def _build_one(project: Project, unit_file: Path, out: Path, force: bool) -> UnitResult:
-    digest = input_digest(project, unit_file)
-    if not force and is_current(project, unit_file, out, digest):
-        return UnitResult(unit_file, "unchanged", unit_output(project, out, unit_file))
+def _build_one(project: Project, unit_file: Path, out: Path, digest: str) -> UnitResult:
     result = build_unit(project, unit_file, out)
     if result.status == "built":
         stamp = _stamp(out, unit_file)
@@ -90,9 +88,10 @@ def _build_one(project: Project, unit_file: Path, out: Path, force: bool) -> Uni
     return result
 
 
-def _worker(args: tuple[Project, list[Path], Path, bool]) -> list[UnitResult]:
-    project, files, out, force = args
-    return [_build_one(project, f, out, force) for f in files]
+def _worker(args: tuple[Project, list[tuple[Path, str]], Path]) -> list[UnitResult]:
+    project, todo, out = args
+    configure_bytecode_cache(out / STATE_DIR / "cache" / "jinja")
+    return [_build_one(project, f, out, digest) for f, digest in todo]
 
 
 def build_many(project: Project, unit_files: list[Path], out: Path, *, jobs: int | None = None,
@@ -105,29 +104,46 @@ def build_many(project: Project, unit_files: list[Path], out: Path, *, jobs: int
         unit_files = shard_of(unit_files, *shard)
     for province in sorted({f.parent.name for f in unit_files}):
         clean_leftovers(out / province)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(unit_files) or 1))
     summary = Summary()
+
+    # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
+    todo: list[tuple[Path, str]] = []
+    for unit_file in unit_files:
+        digest = input_digest(project, unit_file)
+        if not force and is_current(project, unit_file, out, digest):
+            summary.results.append(
+                UnitResult(unit_file, "unchanged", unit_output(project, out, unit_file)))
+        else:
+            todo.append((unit_file, digest))
+
+    def report(result: UnitResult) -> None:
+        summary.results.append(result)
+        if echo:
+            echo(_progress(result, len(summary.results), len(unit_files)))
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if jobs == 1:
-        for unit_file in unit_files:
-            summary.results.append(_build_one(project, unit_file, out, force))
-            if echo:
-                echo(_progress(summary.results[-1], len(summary.results), len(unit_files)))
+        for result in _worker((project, todo, out)):
+            report(result)
     else:
         # Batches of a few units per task keep every worker busy and its imports warm.
-        batch = max(1, min(8, len(unit_files) // (jobs * 4) or 1))
-        chunks = [unit_files[i:i + batch] for i in range(0, len(unit_files), batch)]
+        batch = max(1, min(8, len(todo) // (jobs * 4) or 1))
+        chunks = [todo[i:i + batch] for i in range(0, len(todo), batch)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_worker, (project, chunk, out, force)) for chunk in chunks]
+            futures = [pool.submit(_worker, (project, chunk, out)) for chunk in chunks]
             for future in as_completed(futures):
                 for result in future.result():
-                    summary.results.append(result)
-                    if echo:
-                        echo(_progress(result, len(summary.results), len(unit_files)))
+                    report(result)
     summary.results.sort(key=lambda r: str(r.unit_file))
+
+    # Aggregate: province pages and feeds, only where something was built or is missing.
     from .province import write_province_outputs
 
-    write_province_outputs(project, out, sorted({f.parent.name for f in unit_files}))
-    if summary.of("built"):
+    built = {r.unit_file.parent.name for r in summary.of("built")}
+    provinces = sorted(p for p in {f.parent.name for f in unit_files}
+                       if p in built or not (out / p / "units.json").exists())
+    write_province_outputs(project, out, provinces)
+    if built:
         collect_garbage(out / STATE_DIR / OBJECTS)
     summary.seconds = time.monotonic() - start
     return summary

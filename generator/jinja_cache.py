@@ -9,6 +9,7 @@ environment; templates are still rendered per site, so output does not change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -30,7 +31,15 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self.store[bucket.key] = bucket.bytecode_to_string()
 
 
-_BYTECODE = _MemoryBytecodeCache()
+_BYTECODE: jinja2.BytecodeCache = _MemoryBytecodeCache()
+
+
+def configure_bytecode_cache(folder: Path) -> None:
+    """Keep compiled templates on disk too, so a new worker process starts warm."""
+    global _BYTECODE
+    if isinstance(_BYTECODE, _MemoryBytecodeCache) and not _BYTECODE.store:
+        folder.mkdir(parents=True, exist_ok=True)
+        _BYTECODE = jinja2.FileSystemBytecodeCache(str(folder))
 _LISTINGS: dict[tuple[str, ...], list[str]] = {}
 
 

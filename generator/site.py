@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from . import __version__
 from .errors import BuildError, Problem
 from .jinja_cache import share_jinja_work
+from .theme import theme_dir
 from .model import Site
 from .plugin import plugin_for
 from .urls import section_url
-
-
-def theme_dir() -> Path:
-    """congxa's Material overrides, shipped in the package (`themes/material`)."""
-    return Path(str(resources.files("generator.themes"))) / "material"
 
 
 def feed_links(site: Site) -> list[dict[str, str]]:
