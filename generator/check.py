@@ -1,12 +1,21 @@
-"""`congxa check`: validate commune files and content without building."""
+"""`congxa check`: validate commune files and content without building, then apply the
+content rules (rules.py) to whatever loaded, so a clerk sees every problem at once."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .commune import load_unit
 from .errors import CongxaError, Problem
+from .links import SiteMap
+from .model import Site
+from .posts import load_posts
 from .project import Project
+from .rules import RULES, CheckOptions, legacy_rule, post_rules, section_rules
+
+__all__ = ["CheckOptions", "CheckReport", "check", "summary"]
 
 
 @dataclass
@@ -22,32 +31,59 @@ class CheckReport:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
+    def failed(self, strict: bool = False) -> bool:
+        """Errors fail a check; with `strict` (for CI), warnings do too."""
+        return bool(self.errors or (strict and self.warnings))
 
-def check(project: Project, paths: list[Path] | None = None) -> CheckReport:
+
+def check(project: Project, paths: list[Path] | None = None,
+          options: CheckOptions | None = None) -> CheckReport:
     """Every problem of every unit named by `paths` (all units when none)."""
+    options = options or CheckOptions()
     report = CheckReport()
     for unit_file in project.unit_files(paths):
         report.units += 1
-        try:
-            site = project.load_site(unit_file)
-        except CongxaError as exc:
-            report.problems.extend(exc.problems)
-            continue
-        report.problems.extend(_warnings(site))
+        report.problems.extend(_check_unit(project, unit_file, options))
+    # The province's shared posts belong to every unit: report each finding once.
+    report.problems = list(dict.fromkeys(report.problems))
     return report
 
 
-def _warnings(site: object) -> list[Problem]:
-    from .model import Site
-
-    assert isinstance(site, Site)
-    found = []
-    for section in site.profile.sections:
-        if section.required and section.kind in ("posts", "documents") \
-                and not site.in_section(section):
-            found.append(Problem(f"Chuyên mục bắt buộc `{section.id}` ({section.title}) chưa có "
-                                 "bài nào (empty required section).", file=site.unit.source,
-                                 severity="warning", rule="empty-section", field=section.id,
-                                 hint=f"đăng ít nhất một bài vào content/"
-                                 f"{site.unit.province_slug}/{site.unit.slug}/{section.id}/."))
+def _check_unit(project: Project, unit_file: Path, options: CheckOptions) -> list[Problem]:
+    try:
+        unit = load_unit(unit_file, project.registry)
+    except CongxaError as exc:
+        return exc.problems
+    found: list[Problem] = list(legacy_rule(unit_file))
+    unit_dir, province_dir = project.content_for(unit_file)
+    posts, problems = load_posts(unit_dir, province_dir, project.profile)
+    found.extend(problems)
+    assert project.today is not None
+    site = Site(unit=unit, profile=project.profile, posts=tuple(posts), today=project.today)
+    if not any(p.severity == "error" for p in problems):
+        # A post that failed to load would make its section look empty or stale.
+        found.extend(section_rules(site, options))
+    sitemap = SiteMap.of(site)
+    for post in site.posts:
+        found.extend(post_rules(site, post, sitemap, options))
     return found
+
+
+def summary(report: CheckReport) -> list[str]:
+    """A plain Vietnamese summary for people: what was found, grouped by kind."""
+    totals = (f"Đã kiểm tra {report.units} đơn vị: {len(report.errors)} lỗi, "
+              f"{len(report.warnings)} cảnh báo. (checked {report.units} units: "
+              f"{len(report.errors)} errors, {len(report.warnings)} warnings)")
+    lines = [totals]
+    counts = Counter(p.rule for p in report.problems)
+    for rule, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        name = RULES[rule].name if rule in RULES else "lỗi tệp (invalid file)"
+        lines.append(f"  - {count} {name}")
+    if report.errors:
+        lines.append("Đơn vị có lỗi sẽ không được dựng; sửa các dòng `lỗi` ở trên trước.")
+    elif report.warnings:
+        lines.append("Trang vẫn dựng được; nên sửa các cảnh báo để trang đầy đủ, dễ đọc. "
+                     "Xem hướng dẫn: docs/huong-dan/noi-dung/kiem-tra.md")
+    else:
+        lines.append("Mọi thứ đều ổn (all good).")
+    return lines

@@ -6,6 +6,7 @@ Exit codes: 0 all good; 1 some units or files have errors (the rest were still b
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -59,6 +60,8 @@ def main() -> None:
       congxa build                      dựng mọi đơn vị trong communes/ vào public/
       congxa check communes/ha_noi      kiểm tra tệp của một tỉnh
       congxa init --province 01         tạo tệp mẫu cho mọi đơn vị của Hà Nội
+      congxa new communes/ha_noi/xa_soc_son.yml thong-bao "Thông báo lịch họp"
+      congxa serve communes/ha_noi/xa_soc_son.yml   xem trước, tự tải lại khi lưu
     """
 
 
@@ -116,37 +119,103 @@ def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, sha
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Định dạng kết quả (output format).")
+@click.option("--strict", is_flag=True,
+              help="Coi cảnh báo là lỗi: mã thoát 1 khi có cảnh báo (warnings fail, for CI).")
+@click.option("--stale-days", type=click.IntRange(min=1), default=90, show_default=True,
+              help="Chuyên mục không có bài mới sau số ngày này bị cảnh báo (stale section).")
+@click.option("--max-attachment-mb", type=click.FloatRange(min=0), default=20.0,
+              show_default=True, help="Dung lượng tối đa mỗi tệp đính kèm, MB (size limit).")
 @today_option
 @root_option
-def check(paths: tuple[Path, ...], fmt: str, today: object, root: Path | None) -> None:
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, stale_days: int,
+          max_attachment_mb: float, today: object, root: Path | None) -> None:
     """Kiểm tra tệp đơn vị và bài viết (validate files and content).
 
     \b
     Ví dụ: congxa check
            congxa check communes/ha_noi/xa_soc_son.yml --format json
+           congxa check --strict --max-attachment-mb 10
     """
     import json
 
+    from .check import CheckOptions, summary
     from .check import check as run_check
 
     project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
+    options = CheckOptions(stale_days=stale_days, max_attachment_mb=max_attachment_mb)
     try:
-        report = run_check(project, list(paths))
+        report = run_check(project, list(paths), options)
     except CongxaError as exc:
         _fail_setup(exc)
     if fmt == "json":
         click.echo(json.dumps({"units": report.units, "errors": len(report.errors),
                                "warnings": len(report.warnings),
-                               "problems": [p.as_dict() for p in report.problems]},
+                               "problems": [p.as_dict() for p in report.problems],
+                               "summary": summary(report)},
                               ensure_ascii=False, indent=2))
     else:
         for problem in report.problems:
             click.echo(problem.format())
-        click.echo(f"Đã kiểm tra {report.units} đơn vị: {len(report.errors)} lỗi, "
-                   f"{len(report.warnings)} cảnh báo. "
-                   f"(checked {report.units} units: {len(report.errors)} errors, "
-                   f"{len(report.warnings)} warnings)")
-    sys.exit(EXIT_ERRORS if report.errors else EXIT_OK)
+        for line in summary(report):
+            click.echo(line)
+    sys.exit(EXIT_ERRORS if report.failed(strict) else EXIT_OK)
+
+
+@main.command()
+@click.argument("unit_file", type=click.Path(path_type=Path))
+@click.argument("section")
+@click.argument("title")
+@root_option
+def new(unit_file: Path, section: str, title: str, root: Path | None) -> None:
+    """Tạo bài viết mới trong chuyên mục, in ra đường dẫn (create a post, print its path).
+
+    SECTION là mã chuyên mục (thong-bao, van-ban...) hoặc tên (\"Thông báo\").
+
+    \b
+    Ví dụ: congxa new communes/ha_noi/phuong_hoan_kiem.yml thong-bao "Thông báo lịch họp"
+           congxa new communes/ha_noi/xa_soc_son.yml van-ban "Quyết định số 12/QĐ-UBND"
+    """
+    from .new import new_post
+
+    project = _project(root)
+    try:
+        path = new_post(project, unit_file, section, title)
+    except CongxaError as exc:
+        _fail_setup(exc)
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path.cwd())
+    click.echo(str(path))
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("unit_file", type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Cổng trên 127.0.0.1 (port; 0 chọn cổng trống).")
+@today_option
+@root_option
+def serve(unit_file: Path, port: int, today: object, root: Path | None) -> None:
+    """Xem trước trực tiếp: dựng, phục vụ và tự tải lại khi lưu (live preview).
+
+    \b
+    Ví dụ: congxa serve communes/ha_noi/phuong_hoan_kiem.yml
+           congxa serve communes/ha_noi/xa_soc_son.yml --port 8001
+    """
+    from .preview import Preview
+
+    project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
+    preview = Preview(project, unit_file, port=port,
+                      echo=lambda line: click.echo(line, err=True))
+    try:
+        preview.start()
+    except CongxaError as exc:
+        preview.stop()
+        _fail_setup(exc)
+    click.echo(f"Xem trước tại (preview at) {preview.url} · Ctrl-C để dừng (to stop).", err=True)
+    preview.wait()
+    preview.stop()
+    click.echo("Đã dừng xem trước (preview stopped).", err=True)
+    sys.exit(EXIT_OK)
 
 
 @main.command()

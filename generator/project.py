@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -17,6 +18,7 @@ from .registry import Registry, load_registry
 from .source import parse_yaml, read_text
 
 SETTINGS_FILE = "congxa.yml"
+_URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Project:
     theme_dir: Path | None = None  # the province's own overrides, layered over congxa's theme
     feed_limit: int = 50
     today: datetime | None = None
+    province_url: str | None = None  # where public/<province>/ is served ({province} = folder)
 
     @classmethod
     def discover(cls, root: Path | None = None, today: date | None = None) -> Project:
@@ -52,6 +55,7 @@ class Project:
                 raise ConfigError(f.problems)
         elif (root / "themes" / "overrides").is_dir():
             project.theme_dir = root / "themes" / "overrides"
+        project.province_url = province_url_setting(root)
         day = today or datetime.now(VN_TZ).date()
         # "Now" is the start of the day: the whole day builds the same bytes.
         project.today = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
@@ -111,3 +115,21 @@ class Project:
         return Site(unit=unit, profile=self.profile, posts=tuple(posts), today=self.today,
                     feed_limit=self.feed_limit,
                     warnings=tuple(p.format() for p in problems))
+
+
+def province_url_setting(root: Path) -> str | None:
+    """`province_url` from congxa.yml, checked: an https URL ending with `/`."""
+    settings = root / SETTINGS_FILE
+    if not settings.is_file():
+        return None
+    data = parse_yaml(read_text(settings), settings) or {}
+    value = data.get("province_url") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _URL.match(value.replace("{province}", "x")):
+        raise ConfigError(Problem(
+            f"`province_url` không hợp lệ (invalid): {value!r}.", file=settings,
+            field="province_url",
+            hint="ghi địa chỉ https đầy đủ, kết thúc bằng `/`, ví dụ "
+            "`province_url: https://congxa.hanoi.gov.vn/{province}/`."))
+    return value

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from . import __version__
-from .project import Project
+from .feeds import NS, SCHEME_UNIT, TAG, NamespaceExtension
+from .fields import VN_TZ
+from .project import Project, province_url_setting  # noqa: F401 (re-exported)
 from .registry import RegistryProvince
 from .write import write_if_changed
 
+# The province feed is a window on recent news of every unit, not an archive: consumers
+# that need every item of a unit poll that unit's own feeds (listed in units.json).
 PROVINCE_FEED_LIMIT = 200
 
 
@@ -29,10 +35,31 @@ def write_province_outputs(project: Project, out: Path, province_folders: list[s
         if province is None:
             continue
         manifests = _published_manifests(out / folder)
-        write_if_changed(out / folder / "units.json", units_json(project, province, manifests))
+        url = province_url(project, folder, manifests)
+        write_if_changed(out / folder / "units.json",
+                         units_json(project, province, manifests, url))
         write_if_changed(out / folder / "index.html", province_page(project, province, manifests))
-        write_if_changed(out / folder / "feeds" / "rss.xml",
-                         province_feed(out / folder, province, manifests))
+        if url is not None:
+            write_if_changed(out / folder / "feeds" / "rss.xml",
+                             province_feed(out / folder, province, manifests, url))
+
+
+def province_url(project: Project, folder: str,
+                 manifests: dict[str, tuple[str, dict[str, Any]]]) -> str | None:
+    """The absolute URL of `public/<folder>/` on the web, for the province feed's links.
+
+    `province_url` in congxa.yml (a URL; `{province}` in it becomes the folder name) says
+    where the province page is served. Without it, congxa assumes `public/` is served at
+    the host of the unit with the lowest code: `https://<that host>/<folder>/`. None when
+    no unit is published (there is nothing to aggregate).
+    """
+    template = project.province_url
+    if template is not None:
+        return template.replace("{province}", folder)
+    if not manifests:
+        return None
+    host = urlsplit(manifests[min(manifests)][1]["site_url"]).netloc
+    return f"https://{host}/{folder}/"
 
 
 def _published_manifests(province_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -48,7 +75,8 @@ def _published_manifests(province_out: Path) -> dict[str, tuple[str, dict[str, A
 
 
 def units_json(project: Project, province: RegistryProvince,
-               manifests: dict[str, tuple[str, dict[str, Any]]]) -> bytes:
+               manifests: dict[str, tuple[str, dict[str, Any]]], url: str | None) -> bytes:
+    """Every registry unit of the province, with its published manifest's summary."""
     units = []
     for unit in project.registry.units_of(province.code):
         entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "type": unit.type,
@@ -61,8 +89,11 @@ def units_json(project: Project, province: RegistryProvince,
                           "empty_sections": data["conformance"]["empty"],
                           "feeds": data["feeds"]})
         units.append(entry)
+    updated = [u["updated"] for u in units if u.get("updated")]
     doc = {"schema": "congxa-province/1", "generator": f"congxa {__version__}",
            "province": {"code": province.code, "name": province.name},
+           "url": url, "feed": f"{url}feeds/rss.xml" if url else None,
+           "updated": max(updated, key=datetime.fromisoformat) if updated else None,
            "units": units, "with_page": len(manifests), "total": len(units)}
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -119,51 +150,85 @@ table{{border-collapse:collapse;width:100%;font-size:.95rem}} th,td{{text-align:
 
 
 def province_feed(province_out: Path, province: RegistryProvince,
-                  manifests: dict[str, tuple[str, dict[str, Any]]]) -> bytes:
-    """Every unit's items, each naming its unit; province-wide posts once."""
+                  manifests: dict[str, tuple[str, dict[str, Any]]], url: str) -> bytes:
+    """Every unit's items, newest first, each naming its unit; province-wide posts once.
+
+    Items are taken from the units' published `feeds/rss.xml` as they are, then named: the
+    title gets the unit's name in front, a category (scheme urn:congxa:unit) and an RSS
+    `<source>` name the unit, and `<congxa:unit code name/>` says it to machines. A
+    province-wide post is kept once, from the unit with the lowest code, under a GUID of
+    the province (`tag:congxa,2025:<province code>/tinh/<post id>`) and the province's name.
+    """
     items: list[tuple[datetime, str, etree._Element]] = []
     seen_shared: set[str] = set()
     for code, (folder, data) in sorted(manifests.items()):
         feed = province_out / folder / "feeds" / "rss.xml"
         try:
-            tree = etree.parse(str(feed))
+            channel = etree.parse(str(feed)).getroot().find("channel")
         except (OSError, etree.XMLSyntaxError):
             continue
-        for item in tree.getroot().iter("item"):
-            guid = item.findtext("guid") or ""
-            if "/tinh/" in guid:
-                shared_key = guid.split("/tinh/", 1)[1]
-                if shared_key in seen_shared:
+        if channel is None:
+            continue
+        source = (data["feeds"].get("rss", ""), channel.findtext("title") or data["name"])
+        for item in channel.iter("item"):
+            guid = item.find("guid")
+            if guid is None or not guid.text:
+                continue
+            if item.find(f"{{{NS}}}province") is not None:
+                key = guid.text.split("/tinh/", 1)[-1]
+                if key in seen_shared:
                     continue
-                seen_shared.add(shared_key)
-            when = _rfc822(item.findtext("pubDate") or "")
-            items.append((when, guid, item))
+                seen_shared.add(key)
+                guid.text = f"{TAG}{province.code}/tinh/{key}"
+                _name_item(item, province.name, source)
+            else:
+                _name_item(item, data["name"], source)
+                unit = etree.SubElement(item, f"{{{NS}}}unit")
+                unit.set("code", code)
+                unit.set("name", data["name"])
+            items.append((_rfc822(item.findtext("pubDate") or ""), guid.text, item))
     items.sort(key=lambda t: (-t[0].timestamp(), t[1]))
+    items = items[:PROVINCE_FEED_LIMIT]
     fg = FeedGenerator()
-    base = province_out.name
-    fg.id(f"tag:congxa,2025:{province.code}")
+    fg.register_extension("congxa", NamespaceExtension, None)
+    self_url = url + "feeds/rss.xml"
+    fg.id(self_url)
     fg.title(f"{province.name}: tin mới của các xã, phường")
-    fg.link(href=f"{base}/", rel="alternate")
+    # feedgen uses the last link as the RSS <link>: the province page, after `self`.
+    fg.link(href=self_url, rel="self")
+    fg.link(href=url, rel="alternate")
     fg.description(f"Tin mới từ trang thông tin điện tử các đơn vị cấp xã của {province.name}")
     fg.language("vi")
     fg.generator("congxa", __version__)
-    newest = items[0][0] if items else datetime(2025, 7, 1).astimezone()
-    fg.lastBuildDate(newest)
-    rss: bytes = fg.rss_str(pretty=True)
-    root = etree.fromstring(rss)
-    channel = root.find("channel")
-    assert channel is not None
-    for _, _, item in items[:PROVINCE_FEED_LIMIT]:
-        channel.append(item)
+    fg.lastBuildDate(items[0][0] if items else datetime(2025, 7, 1, tzinfo=VN_TZ))
+    root = etree.fromstring(fg.rss_str())
+    channel_out = root.find("channel")
+    assert channel_out is not None
+    for _, _, item in items:
+        channel_out.append(item)
+    etree.cleanup_namespaces(root, top_nsmap={"congxa": NS})
+    for node in root.iter():
+        node.tail = None
+        if len(node):
+            node.text = None
     etree.indent(root)
-    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return data
+    rss: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return rss
+
+
+def _name_item(item: etree._Element, label: str, source: tuple[str, str]) -> None:
+    title = item.find("title")
+    if title is not None:
+        title.text = f"{label}: {title.text or ''}"
+    category = etree.SubElement(item, "category", domain=SCHEME_UNIT)
+    category.text = label
+    if source[0]:
+        element = etree.SubElement(item, "source", url=source[0])
+        element.text = source[1]
 
 
 def _rfc822(text: str) -> datetime:
-    from email.utils import parsedate_to_datetime
-
     try:
-        return parsedate_to_datetime(text)
+        return parsedate_to_datetime(text).astimezone(VN_TZ)
     except (TypeError, ValueError):
-        return datetime(1970, 1, 1).astimezone()
+        return datetime(1970, 1, 1, tzinfo=VN_TZ)

@@ -1,0 +1,204 @@
+"""Rules that turn what was fetched into a unit's status and quality flags. No I/O here.
+
+Nothing the law or the profile owns is written here: the sections come from the section
+profile (`generator.profile`), and the phrases that recognise them on other sites, the type
+words and the default-page phrases are data in `generator/data/audit.yml`; both are read
+by `audit_profile()` only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+
+from ..errors import AuditError, ConfigError, Problem
+from ..profile import load_profile
+from ..registry import RegistryUnit
+from ..text import fold, slugify
+from .page import PageSummary, parse_date
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    phrases: tuple[str, ...]  # folded phrases that recognise it on any site
+
+
+@dataclass(frozen=True)
+class AuditProfile:
+    """What a conformant page shows, and how pages name their unit."""
+
+    id: str
+    sections: tuple[Section, ...]
+    type_words: tuple[str, ...]
+    markers: tuple[tuple[str, str], ...]  # (folded phrase, reason)
+
+
+@lru_cache(maxsize=1)
+def audit_profile() -> AuditProfile:
+    """The sections a unit must fill (from the section profile) and the naming rules.
+
+    The sections are the profile's required ones that hold content; the generated ones
+    (essential information, English page) are left out, as congxa makes them itself.
+    """
+    source = resources.files("generator.data").joinpath("audit.yml")
+    try:
+        profile = load_profile()
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        phrases: dict[str, list[str]] = data["section_phrases"]
+        return AuditProfile(
+            id=profile.id,
+            sections=tuple(
+                Section(s.id, s.title, _phrases(s.title, phrases.get(s.id) or []))
+                for s in profile.post_sections()
+                if s.required
+            ),
+            type_words=tuple(_words(w) for w in data["type_words"]),
+            markers=tuple(
+                (_words(m["phrase"]), str(m["reason"])) for m in data["not_unit_markers"]
+            ),
+        )
+    except ConfigError as exc:
+        raise AuditError(exc.problems) from exc
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise AuditError(
+            Problem(
+                f"Tệp cấu hình kiểm tra hỏng (broken audit settings): {exc}.",
+                file=Path("generator/data/audit.yml"),
+                hint="cài lại congxa; generator/data/audit.yml phải đọc được.",
+            )
+        ) from exc
+
+
+def _phrases(title: str, extra: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_words(p) for p in (title, *extra) if _words(p)))
+
+
+def _words(text: str) -> str:
+    """Folded text with punctuation turned into single spaces, for whole-word matching."""
+    return " ".join(_NON_WORD.sub(" ", fold(text)).split())
+
+
+def core_name(unit: RegistryUnit) -> str:
+    """The unit's name without its type word: 'Phường Hoàn Kiếm' -> 'hoan kiem'."""
+    name = _words(unit.name)
+    unit_type = _words(unit.type)
+    if unit_type and name.startswith(unit_type + " "):
+        return name[len(unit_type) + 1 :]
+    return name
+
+
+def names_unit(unit: RegistryUnit, texts: tuple[str, ...], profile: AuditProfile) -> bool:
+    """True when a text names the unit: its core name, as whole words, after a type word.
+
+    "UBND xã X", "Phường X", "xa X" all name unit "Xã X"; a bare "X" does not, because
+    many places share a core name with a street or another unit.
+    """
+    core = core_name(unit)
+    if not core:
+        return False
+    words = "|".join(re.escape(w) for w in sorted(profile.type_words, key=len, reverse=True))
+    pattern = re.compile(rf"(?:^| )(?:{words}) {re.escape(core)}(?: |$)")
+    return any(pattern.search(_words(text)) for text in texts if text)
+
+
+def not_unit_reason(page: PageSummary, unit: RegistryUnit, profile: AuditProfile) -> str:
+    """Why a page that answered is not this unit's, for people reading the report."""
+    shown = " ".join(page.naming_texts())
+    folded = _words(shown)
+    for phrase, reason in profile.markers:
+        if phrase and phrase in folded:
+            return reason
+    title = page.title or (page.headings[0] if page.headings else "")
+    if not title:
+        return f"page has no title or heading naming {unit.name}"
+    return f"title {title[:120]!r} does not name {unit.name}"
+
+
+def html_missing_sections(page: PageSummary, profile: AuditProfile) -> tuple[str, ...]:
+    """Profile sections that no link or heading of the page shows (by phrase or URL slug)."""
+    texts = [_words(link.text) for link in page.links] + [_words(h) for h in page.headings]
+    haystack = " | ".join(texts)
+    hrefs = " ".join(link.href.lower() for link in page.links)
+    missing = []
+    for section in profile.sections:
+        slugs = {section.id, *(slugify(p) for p in section.phrases)}
+        in_text = any(
+            re.search(rf"(?:^| ){re.escape(p)}(?: |$)", haystack) for p in section.phrases
+        )
+        in_href = any(re.search(rf"/{re.escape(s)}(?:[/.?#]|$| )", hrefs) for s in slugs)
+        if not (in_text or in_href):
+            missing.append(section.id)
+    return tuple(missing)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The parts of a congxa `site.json` that the audit reads."""
+
+    code: str
+    updated: datetime | None
+    section_ids: tuple[str, ...]
+    missing: tuple[str, ...]
+    profile: str
+
+
+def parse_manifest(body: bytes) -> Manifest | None:
+    """A congxa-site manifest, or None when the body is not one."""
+    try:
+        data: Any = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("congxa-site/"):
+        return None
+    sections = _list(data.get("sections"))
+    conformance = data.get("conformance")
+    conformance = conformance if isinstance(conformance, dict) else {}
+    return Manifest(
+        code=str(data.get("code", "")),
+        updated=parse_date(str(data.get("updated") or "")),
+        section_ids=tuple(str(s.get("id")) for s in sections if isinstance(s, dict)),
+        missing=tuple(str(m) for m in _list(conformance.get("missing"))),
+        profile=str(conformance.get("profile", "")),
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def manifest_missing_sections(manifest: Manifest, profile: AuditProfile) -> tuple[str, ...]:
+    """Sections the manifest declares missing, plus profile sections it does not list."""
+    listed = set(manifest.section_ids)
+    absent = [s.id for s in profile.sections if s.id not in listed]
+    return tuple(dict.fromkeys([*manifest.missing, *absent]))
+
+
+def is_stale(newest: datetime | None, now: datetime, stale_days: int) -> bool | None:
+    """Stale when the newest item is older than `stale_days`; None when no date is known."""
+    if newest is None:
+        return None
+    return now - newest > timedelta(days=stale_days)
+
+
+def manifest_url(page_url: str) -> str:
+    """Where a congxa site keeps `site.json`: beside its home page (`<site_url>site.json`)."""
+    parts = urlsplit(page_url)
+    path = parts.path or "/"
+    if not path.endswith("/"):
+        last = path.rsplit("/", 1)[-1]
+        # ".../index.html" sits in its folder; ".../phuong-a" is a folder without its slash.
+        path = path.rsplit("/", 1)[0] + "/" if "." in last else path + "/"
+    return urlunsplit((parts.scheme, parts.netloc, path + "site.json", "", ""))

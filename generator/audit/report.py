@@ -1,0 +1,273 @@
+"""The audit's outputs in `--out`: results.csv, indicators.csv, indicators.json, index.html.
+
+Everything is rebuilt from the database alone (`congxa report`), so a report of an old
+run can be produced again at any time, with the registry snapshot the run used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import AuditError, Problem
+from .indicators import NATIONAL, Indicator, IndicatorRow, compute_indicators, load_indicators
+from .report_html import render_html
+from .results import STATUSES, UNCHECKED, UnitResult
+from .store import RunRecord, Store
+
+RESULT_COLUMNS = (
+    "run_id",
+    "code",
+    "name",
+    "type",
+    "province_code",
+    "province_name",
+    "status",
+    "has_page",
+    "url",
+    "final_url",
+    "http_status",
+    "detail",
+    "stale",
+    "conformant",
+    "missing",
+    "newest",
+    "congxa",
+    "elapsed_s",
+    "checked_at",
+)
+INDICATOR_COLUMNS = (
+    "run_id",
+    "year",
+    "indicator",
+    "scope",
+    "province_name",
+    "units",
+    "with_page",
+    "percent",
+    "target",
+    "meets",
+    "conformant",
+    "stale",
+    "unchecked",
+)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The national figure of one indicator in one run."""
+
+    run_id: int
+    started_at: str
+    complete: bool
+    indicator: str
+    percent: float | None
+    target: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the outputs show, for one run, with the history of all runs."""
+
+    run: RunRecord
+    results: tuple[UnitResult, ...]
+    rows: tuple[IndicatorRow, ...]
+    indicators: tuple[Indicator, ...]
+    trend: tuple[TrendPoint, ...]
+
+    def status_counts(self) -> dict[str, int]:
+        counts = Counter(r.status for r in self.results)
+        order = [*STATUSES, UNCHECKED]
+        return {s: counts[s] for s in order if counts[s]}
+
+
+def build_report(
+    store: Store, run_id: int | None = None, indicators: Sequence[Indicator] | None = None
+) -> Report:
+    """Gather one run (the latest by default) and the trend across every run."""
+    definitions = tuple(indicators or load_indicators())
+    runs = store.runs()
+    if not runs:
+        raise AuditError(
+            Problem(
+                "Cơ sở dữ liệu chưa có lần kiểm tra nào (no audit run in the database).",
+                file=Path(store.path),
+                hint="chạy `congxa audit --db FILE` trước.",
+            )
+        )
+    chosen = runs[-1] if run_id is None else next((r for r in runs if r.id == run_id), None)
+    if chosen is None:
+        raise AuditError(f"Không có lần kiểm tra số {run_id} (no such run).")
+    trend: list[TrendPoint] = []
+    results: list[UnitResult] = []
+    for run in runs:
+        run_results = store.results(run.id)
+        if run.id == chosen.id:
+            results = run_results
+        for row in compute_indicators(run_results, definitions, run.year):
+            if row.scope == NATIONAL:
+                trend.append(
+                    TrendPoint(
+                        run.id, run.started_at, run.complete, row.indicator, row.percent, row.target
+                    )
+                )
+    rows = compute_indicators(results, definitions, chosen.year)
+    return Report(chosen, tuple(results), tuple(rows), definitions, tuple(trend))
+
+
+def write_report(report: Report, out_dir: Path) -> list[Path]:
+    """Write the four output files; each is replaced atomically."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = [
+            _write(out_dir / "results.csv", results_csv(report)),
+            _write(out_dir / "indicators.csv", indicators_csv(report)),
+            _write(out_dir / "indicators.json", indicators_json(report)),
+            _write(out_dir / "index.html", render_html(report)),
+        ]
+    except OSError as exc:
+        raise AuditError(
+            Problem(
+                f"Không ghi được báo cáo (cannot write the report): {exc}.",
+                file=out_dir,
+                hint="chọn một thư mục --out có quyền ghi.",
+            )
+        ) from exc
+    return files
+
+
+def report_from_db(db: Path, out_dir: Path, run_id: int | None = None) -> tuple[Report, list[Path]]:
+    """`congxa report`: rebuild every output from the database alone."""
+    with Store.open(db, create=False) as store:
+        report = build_report(store, run_id)
+    return report, write_report(report, out_dir)
+
+
+def results_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    for r in report.results:
+        writer.writerow(
+            [
+                report.run.id,
+                r.code,
+                r.name,
+                r.type,
+                r.province_code,
+                r.province_name,
+                r.status,
+                int(r.has_page),
+                r.url,
+                r.final_url,
+                r.http_status or "",
+                r.detail,
+                _cell(r.stale),
+                _cell(r.conformant),
+                " ".join(r.missing),
+                r.newest,
+                int(r.congxa),
+                r.elapsed,
+                r.checked_at,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def indicators_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(INDICATOR_COLUMNS)
+    for row in report.rows:
+        writer.writerow(
+            [
+                report.run.id,
+                row.year,
+                row.indicator,
+                row.scope,
+                row.province_name,
+                row.units,
+                row.with_page,
+                _cell(row.percent),
+                _cell(row.target),
+                _cell(row.meets),
+                row.conformant,
+                row.stale,
+                row.unchecked,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def indicators_json(report: Report) -> str:
+    run = report.run
+    data: dict[str, Any] = {
+        "schema": "congxa-audit/1",
+        "generator": f"congxa {__version__}",
+        "run": {
+            "id": run.id,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "complete": run.complete,
+            "version": run.version,
+            "year": run.year,
+            "scope": run.scope,
+            "units": run.units,
+            "checked": run.checked,
+        },
+        "status_counts": report.status_counts(),
+        "indicators": [row.as_dict() for row in report.rows],
+        "trend": [asdict(point) for point in report.trend],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell(value: bool | float | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    return f"{value:g}"
+
+
+def _write(path: Path, text: str) -> Path:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def format_summary(report: Report, elapsed: float | None = None) -> list[str]:
+    """A few lines for the terminal: the run, its statuses and the national indicators."""
+    run = report.run
+    head = f"Lần kiểm tra (run) {run.id}: {run.checked}/{run.units} đơn vị (units)"
+    if elapsed is not None and elapsed > 0:
+        head += f", {elapsed:.1f} s, {run.checked / elapsed:.0f} đơn vị/giây (units/s)"
+    if not run.complete:
+        head += " - CHƯA XONG (incomplete)"
+    lines = [head]
+    lines.append("  " + ", ".join(f"{s} {n}" for s, n in report.status_counts().items()))
+    for row in report.rows:
+        if row.scope != NATIONAL:
+            continue
+        target = (
+            f"chỉ tiêu (target) {row.year}: {row.target:g}%"
+            if row.target is not None
+            else "không có chỉ tiêu (no target)"
+        )
+        verdict = (
+            "" if row.meets is None else (" đạt (met)" if row.meets else " chưa đạt (not met)")
+        )
+        percent = "–" if row.percent is None else f"{row.percent:.1f}%"
+        lines.append(
+            f"  {row.indicator}: {row.with_page}/{row.units} = {percent} ({target}){verdict}"
+        )
+    return lines

@@ -1,0 +1,212 @@
+"""An audit run: registry + URLs -> crawl -> classify -> store -> report.
+
+Results are stored as they arrive, so a run stopped with Ctrl-C keeps what it checked and
+is marked incomplete; the units it did not reach stay in its denominator as `unchecked`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp.abc import AbstractResolver
+
+from .. import __version__
+from ..errors import AuditError, Problem
+from ..registry import Registry, RegistryUnit, load_registry
+from .check import CheckRules, check_unit
+from .classify import audit_profile
+from .crawl import Crawler, CrawlSettings
+from .indicators import default_year, load_indicators
+from .report import Report, build_report, write_report
+from .results import UnitResult
+from .sources import UrlSource, load_commune_urls, load_urls_csv
+from .store import Store
+
+Job = tuple[RegistryUnit, list[str]]
+_FLUSH_EVERY = 200  # results per database transaction
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Everything a run needs; `congxa audit` fills it from its options."""
+
+    registry_csv: Path | None = None
+    communes_dir: Path | None = None
+    urls_csv: Path | None = None
+    province: str | None = None
+    db: Path | str = Path("audit.db")
+    out: Path | None = None
+    year: int | None = None
+    stale_days: int = 90
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    ok: int
+    elapsed: float
+    last: UnitResult
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    run_id: int
+    complete: bool
+    results: tuple[UnitResult, ...]
+    problems: tuple[Problem, ...]  # input problems (bad rows, broken files)
+    report: Report
+    files: tuple[Path, ...]
+    elapsed: float
+
+
+def select_units(registry: Registry, province: str | None) -> list[RegistryUnit]:
+    """The denominator: every unit of the registry, or of one province."""
+    if province is None:
+        return list(registry.units.values())
+    found = registry.province(province)
+    if found is None:
+        raise AuditError(
+            Problem(
+                f"Không có tỉnh {province!r} trong danh mục (unknown province).",
+                field="--province",
+                hint="dùng mã 2 chữ số (01) hoặc tên mã (ha_noi).",
+            )
+        )
+    return registry.units_of(found.code)
+
+
+def load_sources(options: AuditOptions, registry: Registry) -> UrlSource:
+    if options.communes_dir is not None and options.urls_csv is not None:
+        raise AuditError("Chỉ dùng một trong --communes và --urls (use one of them).")
+    if options.urls_csv is not None:
+        return load_urls_csv(options.urls_csv, registry)
+    if options.communes_dir is not None:
+        return load_commune_urls(options.communes_dir, registry)
+    return UrlSource()
+
+
+def run_audit(
+    options: AuditOptions,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    resolver: AbstractResolver | None = None,
+    now: datetime | None = None,
+) -> AuditOutcome:
+    """Run one audit end to end and return its outcome (the report is written if `out`)."""
+    started = time.monotonic()
+    # Load and check everything before the first request: bad setup fails fast.
+    registry = load_registry(options.registry_csv)
+    units = select_units(registry, options.province)
+    source = load_sources(options, registry)
+    indicators = load_indicators()
+    year = options.year or default_year(indicators)
+    rules = CheckRules(audit_profile(), options.stale_days, now or datetime.now(UTC))
+    jobs = spread_by_host([(u, source.urls.get(u.code, [])) for u in units])
+    first = units[0] if options.province and units else None
+    scope = {
+        "province": first.province_code if first else None,
+        "province_name": first.province_name if first else None,
+        "registry": registry.source,
+        "source": source.label,
+        "units": len(units),
+    }
+    settings = {**options.crawl.as_dict(), "stale_days": options.stale_days}
+    with Store.open(options.db) as store:
+        run_id = store.begin_run(
+            year=year, version=__version__, scope=scope, settings=settings, units=jobs
+        )
+        results, complete = _crawl_and_store(
+            store, run_id, jobs, options.crawl, rules, progress, resolver, started
+        )
+        report = build_report(store, run_id, indicators)
+    files = tuple(write_report(report, options.out)) if options.out is not None else ()
+    return AuditOutcome(
+        run_id, complete, tuple(results), source.problems, report, files, time.monotonic() - started
+    )
+
+
+def _crawl_and_store(
+    store: Store,
+    run_id: int,
+    jobs: list[Job],
+    settings: CrawlSettings,
+    rules: CheckRules,
+    progress: Callable[[Progress], None] | None,
+    resolver: AbstractResolver | None,
+    started: float,
+) -> tuple[list[UnitResult], bool]:
+    results: list[UnitResult] = []
+    pending: list[UnitResult] = []
+    ok = 0
+
+    def collect(result: UnitResult) -> None:
+        nonlocal ok
+        results.append(result)
+        pending.append(result)
+        ok += result.has_page
+        if len(pending) >= _FLUSH_EVERY:
+            store.add_results(run_id, pending)
+            pending.clear()
+        if progress is not None:
+            progress(Progress(len(results), len(jobs), ok, time.monotonic() - started, result))
+
+    complete = False
+    try:
+        asyncio.run(crawl_units(jobs, settings, rules, collect, resolver))
+        complete = True
+    except KeyboardInterrupt:
+        pass  # keep what was checked; the run is stored as incomplete below
+    finally:
+        store.add_results(run_id, pending)
+        store.finish_run(run_id, complete=complete)
+    return results, complete
+
+
+async def crawl_units(
+    jobs: Sequence[Job],
+    settings: CrawlSettings,
+    rules: CheckRules,
+    on_result: Callable[[UnitResult], None],
+    resolver: AbstractResolver | None = None,
+) -> None:
+    """Check every unit with `settings.concurrency` workers sharing one crawler."""
+    queue = deque(jobs)
+
+    async def worker(crawler: Crawler) -> None:
+        while queue:
+            unit, urls = queue.popleft()
+            on_result(await check_unit(crawler, unit, urls, rules))
+
+    async with Crawler(settings, resolver) as crawler:
+        count = max(1, min(settings.concurrency, len(jobs)))
+        await asyncio.gather(*(worker(crawler) for _ in range(count)))
+
+
+def spread_by_host(jobs: list[Job]) -> list[Job]:
+    """Interleave units by host so that units sharing a portal do not queue on its limit."""
+    groups: dict[str, deque[Job]] = defaultdict(deque)
+    for job in jobs:
+        groups[_host(job[1])].append(job)
+    spread: list[Job] = []
+    while groups:
+        for host in list(groups):
+            spread.append(groups[host].popleft())
+            if not groups[host]:
+                del groups[host]
+    return spread
+
+
+def _host(urls: list[str]) -> str:
+    try:
+        return (urlsplit(urls[0]).hostname or "") if urls else ""
+    except ValueError:
+        return ""
