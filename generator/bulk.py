@@ -143,6 +143,10 @@ def build_many(project: Project, unit_files: list[Path], out: Path, *, jobs: int
     provinces = sorted(p for p in {f.parent.name for f in unit_files}
                        if p in built or not (out / p / "units.json").exists())
     write_province_outputs(project, out, provinces)
+    from .serving import write_nginx_conf
+
+    for province in provinces:
+        write_nginx_conf(project, out, province)
     if built:
         collect_garbage(out / STATE_DIR / OBJECTS)
     summary.seconds = time.monotonic() - start

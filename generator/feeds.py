@@ -10,6 +10,7 @@ describes every field for the people who ingest them.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import posixpath
 import re
@@ -139,7 +140,7 @@ def add_entry(fg: FeedGenerator, site: Site, post: Post, *, atom: bool = False) 
     fe.link(href=url, rel="alternate")
     fe.published(_vn(post.date))
     fe.updated(_vn(post.date))
-    html = absolutize(body_html(post), site.unit.site_url, post)
+    html = entry_html(site.unit.site_url, post)
     if atom:
         fe.content(html, type="html")
         if post.summary:
@@ -169,10 +170,21 @@ def add_entry(fg: FeedGenerator, site: Site, post: Post, *, atom: bool = False) 
     return fe
 
 
+@functools.lru_cache(maxsize=512)
+def entry_html(site_url: str, post: Post) -> str:
+    """A post's description, made once per post: each appears in three or four feeds."""
+    return absolutize(body_html(post), site_url, post)
+
+
 def body_html(post: Post) -> str:
     text = (f"<p>{escape(post.summary)}</p>\n\n" if post.summary else "") + post.body
-    rendered = markdown.markdown(text, extensions=["tables", "attr_list", "md_in_html"])
-    return sanitize(rendered)
+    return sanitize(_markdown().reset().convert(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    # One converter per process, reset between posts: building one costs more than a post.
+    return markdown.Markdown(extensions=["tables", "attr_list", "md_in_html"])
 
 
 def absolutize(html: str, site_url: str, post: Post) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from .model import Post, Site
 from .pages import build_pages
-from .urls import attachment_path
+from .urls import published_files
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -83,7 +83,7 @@ class SiteMap:
     @classmethod
     def of(cls, site: Site) -> SiteMap:
         pages = build_pages(site)
-        files = {attachment_path(site, a) for p in site.posts for a in p.files()}
+        files = set(published_files(site))
         files.update(_GENERATED)
         files.update(f"feeds/{s.id}.xml" for s in site.profile.post_sections())
         return cls(frozenset(p.src_uri for p in pages),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -22,7 +23,11 @@ from mkdocs.structure.pages import Page as MkPage
 from .model import Site
 from .pages import Page, build_pages
 from .sanitize import sanitize
-from .urls import attachment_path
+from .search import fold_search_index
+from .urls import published_files
+
+
+_CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input class="md-toggle" [^>]*?) autocomplete="off">')
 
 
 class CongxaPluginConfig(Config):
@@ -62,13 +67,8 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):
             out.append(File.generated(
                 config, page.src_uri, content=page.markdown,
                 inclusion=InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV))
-        seen: set[str] = set()
-        for post in site.posts:
-            for attachment in post.files():
-                uri = attachment_path(site, attachment)
-                if uri not in seen:
-                    seen.add(uri)
-                    out.append(File.generated(config, uri, abs_src_path=str(attachment.path)))
+        for uri, path in published_files(site).items():
+            out.append(File.generated(config, uri, abs_src_path=str(path)))
         if site.unit.logo is not None:
             out.append(File.generated(config, "assets/images/logo" + site.unit.logo.suffix,
                                       abs_src_path=str(site.unit.logo)))
@@ -84,8 +84,14 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):
                         files: Files) -> str | None:
         return sanitize(html)
 
+    def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str | None:
+        # Material puts autocomplete="off" on its drawer and search checkboxes, which HTML
+        # does not allow on checkboxes (the Nu HTML Checker reports it).
+        return _CHECKBOX_AUTOCOMPLETE.sub(r"\1>", output)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._write_sitemap(Path(config.site_dir))
+        fold_search_index(Path(config.site_dir))
 
     def _site(self) -> Site:
         if self.site is None:

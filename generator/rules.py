@@ -214,9 +214,5 @@ def _body(post: Post, sitemap: SiteMap) -> Iterator[Problem]:
 
 
 def _link_hint(post: Post, target: str) -> str:
-    on_disk = (post.source.parent / target.split("#", 1)[0]).resolve()
-    if on_disk.is_file() and not target.endswith(".md"):
-        return ("tệp có trong thư mục nhưng chưa được khai báo nên không được đăng: thêm "
-                f"`attachments:` với `- file: {target}` vào phần đầu bài.")
     return ("kiểm tra tên tệp; đường dẫn tính từ thư mục chuyên mục, ví dụ "
             "`../files/qd-215.pdf` cho tệp, `../van-ban/ten-bai.md` cho bài khác.")

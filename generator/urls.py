@@ -20,13 +20,34 @@ def section_url(section_id: str, page: int = 1) -> str:
 
 
 def attachment_path(site: Site, attachment: Attachment) -> str:
-    """Where an attachment is published: its path under the unit's content folder, or
-    under `tinh/` for files of province-wide posts."""
+    """Where a file is published: its path under the unit's content folder; a file of the
+    province's shared folder at its path there too (so clerks' relative links work), or
+    under `tinh/` when the unit has a file of the same path."""
     unit_dir = site_content_dir(site)
     if attachment.path.is_relative_to(unit_dir):
         return attachment.path.relative_to(unit_dir).as_posix()
-    province_dir = unit_dir.parent / "_province"
-    return f"{PROVINCE_FILES}/" + attachment.path.relative_to(province_dir.resolve()).as_posix()
+    rel = attachment.path.relative_to(province_shared_dir(site)).as_posix()
+    return f"{PROVINCE_FILES}/{rel}" if (unit_dir / rel).exists() else rel
+
+
+def published_files(site: Site) -> dict[str, Path]:
+    """Every file (not Markdown) of the unit's folder and of the province's shared folder,
+    by the path it is published at: posts may link or show them without listing them."""
+    found: dict[str, Path] = {}
+    for root in (site_content_dir(site), province_shared_dir(site)):
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if (path.suffix == ".md" or not path.is_file()
+                    or any(part.startswith((".", "~$")) for part in rel.parts)):
+                continue
+            found.setdefault(attachment_path(site, Attachment(path, path.name, 0)), path)
+    return found
+
+
+def province_shared_dir(site: Site) -> Path:
+    return site_content_dir(site).parent / "_province"
 
 
 def site_content_dir(site: Site) -> Path:
