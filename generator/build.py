@@ -41,6 +41,7 @@ def render(site: Site, site_dir: Path, project: Project) -> int:
     # MkDocs is imported here, not at module level: a no-op run never pays for it.
     from mkdocs.commands.build import build as mkdocs_build
 
+    from .plugin import CongxaPlugin
     from .site import mkdocs_config, quiet_mkdocs
 
     quiet_mkdocs()
@@ -53,7 +54,9 @@ def render(site: Site, site_dir: Path, project: Project) -> int:
     finally:
         with contextlib.suppress(OSError):
             docs_dir.rmdir()
-    return len(config.plugins["congxa"].pages)
+    plugin = config.plugins["congxa"]
+    assert isinstance(plugin, CongxaPlugin)
+    return len(plugin.pages)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,8 @@ from .feeds import write_feeds
 from .manifest import write_manifest
 from .pages import build_pages
 from .project import Project
-from .site import config_dict, theme_dir
+from .site import config_dict
+from .theme import theme_dir
 from .urls import attachment_path
 
 

@@ -71,8 +71,8 @@ def home_page(site: Site) -> Page:
     unit = site.unit
     out = [front(unit.name, f"Trang thông tin điện tử {unit.agency.name}"),
            f"# {escape(unit.agency.name)}\n",
-           f'<p class="cx-lead">Trang thông tin điện tử của {escape(unit.agency.name)}, '
-           f"{escape(unit.province_name)}.</p>\n"]
+           (f'<p class="cx-lead">Trang thông tin điện tử của {escape(unit.agency.name)}, '
+            f"{escape(unit.province_name)}.</p>\n")]
     essential = site.active_essential()
     if essential:
         out.append('<section class="cx-essential" aria-labelledby="thiet-yeu">\n'
@@ -199,11 +199,11 @@ def contacts_block(site: Site) -> str:
     a = site.unit.agency
     r = a.responsible
     fax = f"<dt>Fax</dt><dd>{escape(a.fax)}</dd>" if a.fax else ""
-    out = [f"<h2 id=\"co-quan\">{escape(a.name)}</h2>\n<dl class=\"cx-contact\">"
+    out = [(f"<h2 id=\"co-quan\">{escape(a.name)}</h2>\n<dl class=\"cx-contact\">"
            f"<dt>Địa chỉ</dt><dd>{escape(a.address)}</dd>"
            f"<dt>Điện thoại</dt><dd>{escape(a.phone)}</dd>{fax}"
            f'<dt>Thư điện tử</dt><dd><a href="mailto:{escape(a.email)}">{escape(a.email)}'
-           "</a></dd></dl>\n",
+           "</a></dd></dl>\n"),
            '<h2 id="chiu-trach-nhiem">Người chịu trách nhiệm nội dung</h2>\n',
            _person_rows([(r.name, r.title, r.phone, r.email)])]
     if site.unit.leaders:
@@ -220,8 +220,8 @@ def essential_page(site: Site, section: Section) -> Page:
     url = section_url(section.id)
     items = site.active_essential()
     out = [front(section.title), f"# {escape(section.title)}\n",
-           "<p>Thông tin thiết yếu đang có hiệu lực (Nghị định 49/2024/NĐ-CP), khẩn cấp "
-           "trước.</p>\n"]
+           ("<p>Thông tin thiết yếu đang có hiệu lực (Nghị định 49/2024/NĐ-CP), khẩn cấp "
+            "trước.</p>\n")]
     if items:
         rows = []
         for post in items:

@@ -26,17 +26,16 @@ from .sanitize import sanitize
 from .search import fold_search_index
 from .urls import published_files
 
-
 _CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input class="md-toggle" [^>]*?) autocomplete="off">')
 
 
-class CongxaPluginConfig(Config):
+class CongxaPluginConfig(Config):  # type: ignore[no-untyped-call]
     # Used by projects written with --emit-mkdocs: the commune file to build from.
     unit_file = config_options.Optional(config_options.File(exists=True))
     project_root = config_options.Optional(config_options.Dir(exists=True))
 
 
-class CongxaPlugin(BasePlugin[CongxaPluginConfig]):
+class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-call]
     """Adds a unit's generated pages and attachments; sanitises every page's HTML."""
 
     def __init__(self, site: Site | None = None) -> None:

@@ -11,9 +11,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from . import __version__
 from .errors import BuildError, Problem
 from .jinja_cache import share_jinja_work
-from .theme import theme_dir
 from .model import Site
 from .plugin import plugin_for
+from .theme import theme_dir
 from .urls import section_url
 
 

@@ -106,10 +106,10 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + offset if mark else None
+        where = mark.line + 1 + offset if mark else None
         raise ContentError(Problem(
             f"Lỗi cú pháp YAML (YAML syntax error): {exc.problem or exc.context}.",
-            file=path, line=line,
+            file=path, line=where,
             hint="kiểm tra dấu hai chấm sau tên trường, thụt lề đều nhau, và đặt văn bản có "
             "dấu ':' hoặc '#' trong ngoặc kép.",
         )) from None

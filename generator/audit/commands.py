@@ -42,7 +42,7 @@ class _Ticker:
         self.tty = sys.stderr.isatty()
         self.last = 0.0
 
-    def __call__(self, p: "Progress") -> None:
+    def __call__(self, p: Progress) -> None:
         now = time.monotonic()
         rate = p.done / p.elapsed if p.elapsed > 0 else 0.0
         line = f"{p.done}/{p.total} đơn vị, {p.ok} ok, {rate:.0f}/s"
