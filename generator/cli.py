@@ -7,7 +7,9 @@ Exit codes: 0 all good; 1 some units or files have errors (the rest were still b
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +24,15 @@ EXIT_OK, EXIT_ERRORS, EXIT_SETUP = 0, 1, 2
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(problem.format(), err=True)
+
+
+def _progress_output() -> tuple[Callable[[str], None], Callable[[], None]]:
+    """One line rewritten in place on a terminal; plain lines in logs and CI."""
+    if not sys.stderr.isatty():
+        return (lambda line: click.echo(line, err=True)), (lambda: None)
+    width = shutil.get_terminal_size().columns - 1
+    return ((lambda line: click.echo("\r\033[K" + line[:width], err=True, nl=False)),
+            (lambda: click.echo("", err=True)))
 
 
 def _fail_setup(exc: CongxaError) -> None:
@@ -107,8 +118,10 @@ def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, sha
         _print_problems(problems)
         click.echo(f"Đã ghi {len(files)} dự án MkDocs vào {emit} (wrote MkDocs projects).")
         sys.exit(EXIT_ERRORS if problems else EXIT_OK)
+    show, done = _progress_output()
     summary = build_many(project, files, out, jobs=jobs, force=force, shard=shard_spec,
-                         echo=lambda line: click.echo(line, err=True))
+                         echo=show)
+    done()
     for result in summary.failed:
         _print_problems(list(result.problems))
     click.echo(summary.line())
