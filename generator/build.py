@@ -36,7 +36,7 @@ def unit_output(project: Project, out: Path, unit_file: Path) -> Path:
     return out / unit_file.parent.name / unit_file.stem
 
 
-def render(site: Site, site_dir: Path, project: Project) -> int:
+def render(site: Site, site_dir: Path, project: Project, store: Path | None = None) -> int:
     """Render the site's HTML with MkDocs into `site_dir`; return the number of pages."""
     # MkDocs is imported here, not at module level: a no-op run never pays for it.
     from mkdocs.commands.build import build as mkdocs_build
@@ -47,7 +47,7 @@ def render(site: Site, site_dir: Path, project: Project) -> int:
     quiet_mkdocs()
     docs_dir = site_dir.parent / (site_dir.name + ".docs")
     docs_dir.mkdir(parents=True, exist_ok=True)
-    config = mkdocs_config(site, site_dir, docs_dir, project.theme_dir)
+    config = mkdocs_config(site, site_dir, docs_dir, project.theme_dir, store)
     try:
         with _mkdocs_errors_to(site):
             mkdocs_build(config)
@@ -98,10 +98,10 @@ def build_unit(project: Project, unit_file: Path, out: Path) -> UnitResult:
     try:
         site = project.load_site(unit_file)  # load and validate
         staging = staging_dir(target)  # plan: a fresh folder beside the published one
-        pages = render(site, staging, project)  # render
+        store = out / STATE_DIR / OBJECTS
+        pages = render(site, staging, project, store)  # render
         write_outputs(site, staging)  # feeds and manifest
-        publish(staging, target, input_digest(project, unit_file),
-                store=out / STATE_DIR / OBJECTS)  # publish
+        publish(staging, target, input_digest(project, unit_file), store=store)  # publish
     except CongxaError as exc:
         return UnitResult(unit_file, "failed", problems=tuple(exc.problems),
                           seconds=time.monotonic() - start)
@@ -109,19 +109,42 @@ def build_unit(project: Project, unit_file: Path, out: Path) -> UnitResult:
                       code=site.unit.code)
 
 
-def input_digest(project: Project, unit_file: Path) -> str:
-    """Fingerprint of everything that shapes a unit's site: a change here means a rebuild."""
+def input_digest(project: Project, unit_file: Path,
+                 shared: dict[Path, bytes] | None = None) -> str:
+    """Fingerprint of everything that shapes a unit's site: a change here means a rebuild.
+
+    `shared` caches the fingerprints of folders many units share (the province's posts,
+    the themes) during one run.
+    """
     digest = hashlib.sha256(_tool_versions().encode())
     unit_dir, province_dir = project.content_for(unit_file)
-    sources = [unit_file]
-    for root in (unit_dir, province_dir / "_province", theme_dir(), project.theme_dir):
-        if root is not None and root.is_dir():
-            sources.extend(sorted(p for p in root.rglob("*") if p.is_file()
-                                  and "__pycache__" not in p.parts))
-    for extra in (project.profile_file, project.registry_csv, project.root / "congxa.yml"):
-        if extra is not None and extra.is_file():
-            sources.append(extra)
-    for path in sources:
+    digest.update(_files_digest(project, [unit_file]))
+    digest.update(_folder_digest(project, unit_dir))
+    for root in (province_dir / "_province", theme_dir(), project.theme_dir):
+        if root is None:
+            continue
+        if shared is None:
+            digest.update(_folder_digest(project, root))
+        else:
+            if root not in shared:
+                shared[root] = _folder_digest(project, root)
+            digest.update(shared[root])
+    extras = [p for p in (project.profile_file, project.registry_csv,
+                          project.root / "congxa.yml") if p is not None and p.is_file()]
+    digest.update(_files_digest(project, extras))
+    return digest.hexdigest()
+
+
+def _folder_digest(project: Project, root: Path) -> bytes:
+    if not root.is_dir():
+        return b"-"
+    return _files_digest(project, sorted(p for p in root.rglob("*") if p.is_file()
+                                         and "__pycache__" not in p.parts))
+
+
+def _files_digest(project: Project, paths: list[Path]) -> bytes:
+    digest = hashlib.sha256()
+    for path in paths:
         data = path.read_bytes()
         digest.update(os.fsencode(_relative(path, project.root)))
         digest.update(hashlib.sha256(data).digest())
@@ -129,7 +152,7 @@ def input_digest(project: Project, unit_file: Path) -> str:
             # Expiry depends on the day: rebuild when an essential item's state flips,
             # not every day.
             digest.update(_expiry_state(path, data, project).encode())
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def _relative(path: Path, root: Path) -> str:

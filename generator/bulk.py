@@ -108,8 +108,9 @@ def build_many(project: Project, unit_files: list[Path], out: Path, *, jobs: int
 
     # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
     todo: list[tuple[Path, str]] = []
+    shared: dict[Path, bytes] = {}
     for unit_file in unit_files:
-        digest = input_digest(project, unit_file)
+        digest = input_digest(project, unit_file, shared)
         if not force and is_current(project, unit_file, out, digest):
             summary.results.append(
                 UnitResult(unit_file, "unchanged", unit_output(project, out, unit_file)))

@@ -22,6 +22,7 @@ from mkdocs.structure.pages import Page as MkPage
 
 from .model import Site
 from .pages import Page, build_pages
+from .publish import link_from_store
 from .sanitize import sanitize
 from .search import fold_search_index
 from .urls import published_files
@@ -43,6 +44,8 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
         self.site = site
         self.pages: dict[str, Page] = {}
         self.theme_dir: Path | None = None
+        self.asset_store: Path | None = None  # content-addressed store of published files
+        self.theme_assets: list[tuple[str, str]] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if self.site is None and self.config.unit_file:
@@ -58,6 +61,16 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         site = self._site()
         kept = [f for f in files if not f.is_documentation_page()]
+        self.theme_assets = []
+        if self.asset_store is not None:
+            # Theme assets are the same for every site: link them from the store after the
+            # build instead of copying (and then hashing) them once per site.
+            theme_dirs = {str(Path(d)) for d in config.theme.dirs}
+            self.theme_assets = [(f.abs_src_path, f.dest_uri) for f in kept
+                                 if f.src_dir and str(Path(f.src_dir)) in theme_dirs
+                                 and f.abs_src_path]
+            linked = set(self.theme_assets)
+            kept = [f for f in kept if (f.abs_src_path, f.dest_uri) not in linked]
         out = Files(kept)
         self.pages = {}
         for page in build_pages(site):
@@ -89,6 +102,9 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
         return _CHECKBOX_AUTOCOMPLETE.sub(r"\1>", output)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.asset_store is not None:
+            for source, dest_uri in self.theme_assets:
+                link_from_store(Path(source), Path(config.site_dir) / dest_uri, self.asset_store)
         self._write_sitemap(Path(config.site_dir))
         fold_search_index(Path(config.site_dir))
 
@@ -123,8 +139,9 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
         (site_dir / "sitemap.xml.gz").write_bytes(buffer.getvalue())
 
 
-def plugin_for(site: Site, theme_dir: Path | None) -> Any:
+def plugin_for(site: Site, theme_dir: Path | None, asset_store: Path | None = None) -> Any:
     plugin = CongxaPlugin(site)
     plugin.load_config({})
     plugin.theme_dir = theme_dir
+    plugin.asset_store = asset_store
     return plugin

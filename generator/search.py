@@ -15,6 +15,7 @@ downloaded on every first visit).
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -34,11 +35,17 @@ def folded_words(markup: str) -> str:
     """The distinct words of `markup` whose folded form differs: 'Thông báo số 5' -> 'thong bao'."""
     text = html.unescape(_TAG.sub(" ", markup))
     seen: dict[str, None] = {}
-    for word in _WORD.findall(text):
-        plain = fold(word)
-        if plain != word.lower():
+    for word in dict.fromkeys(_WORD.findall(text.lower())):  # each distinct word once
+        plain = _fold_word(word)
+        if plain != word:
             seen.setdefault(plain, None)
     return " ".join(seen)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    # Vietnamese has a few thousand distinct syllables: fold each once per process.
+    return fold(word)
 
 
 def fold_search_index(site_dir: Path) -> None:

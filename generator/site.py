@@ -89,7 +89,8 @@ def config_dict(site: Site, site_dir: Path, docs_dir: Path) -> dict[str, Any]:
 
 
 def mkdocs_config(site: Site, site_dir: Path, docs_dir: Path,
-                  province_theme: Path | None = None) -> MkDocsConfig:
+                  province_theme: Path | None = None,
+                  asset_store: Path | None = None) -> MkDocsConfig:
     """A validated MkDocsConfig with the congxa plugin bound to `site`."""
     config = MkDocsConfig(config_file_path=str(docs_dir.parent / "mkdocs.yml"))
     config.load_dict(config_dict(site, site_dir, docs_dir))
@@ -99,7 +100,7 @@ def mkdocs_config(site: Site, site_dir: Path, docs_dir: Path,
             "Cấu hình MkDocs không hợp lệ (invalid MkDocs configuration): "
             + "; ".join(f"{key}: {err}" for key, err in errors),
             file=site.unit.source, hint="báo lỗi này cho nhóm phát triển congxa."))
-    config.plugins["congxa"] = plugin_for(site, province_theme)
+    config.plugins["congxa"] = plugin_for(site, province_theme, asset_store)
     share_jinja_work(config.theme)
     return config
 
