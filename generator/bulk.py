@@ -90,6 +90,7 @@ def _build_one(project: Project, unit_file: Path, out: Path, digest: str) -> Uni
 
 def _worker(args: tuple[Project, list[tuple[Path, str]], Path]) -> list[UnitResult]:
     project, todo, out = args
+
     configure_bytecode_cache(out / STATE_DIR / "cache" / "jinja")
     return [_build_one(project, f, out, digest) for f, digest in todo]
 

@@ -45,7 +45,12 @@ def _project(root: Path | None, today: date | None = None):  # type: ignore[no-u
 
     try:
         project = Project.discover(root, today)
-        _ = project.registry, project.profile
+        # Read a province's own registry and profile now, so a broken one is a setup
+        # error (exit 2); the bundled ones load when first needed.
+        if project.registry_csv is not None:
+            _ = project.registry
+        if project.profile_file is not None:
+            _ = project.profile
     except CongxaError as exc:
         _fail_setup(exc)
     return project

@@ -25,7 +25,7 @@ class Problem:
     def location(self) -> str:
         if self.file is None:
             return ""
-        where = str(self.file)
+        where = _display(self.file)
         if self.line is not None:
             where += f":{self.line}"
         return where
@@ -55,6 +55,16 @@ class Problem:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+def _display(path: Path) -> str:
+    """Paths relative to the current folder when inside it: what a clerk typed."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
 
 
 class CongxaError(Exception):

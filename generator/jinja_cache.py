@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from mkdocs.theme import Theme
+
+if TYPE_CHECKING:
+    from mkdocs.theme import Theme
 
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -41,6 +43,11 @@ def configure_bytecode_cache(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         _BYTECODE = jinja2.FileSystemBytecodeCache(str(folder))
 _LISTINGS: dict[tuple[str, ...], list[str]] = {}
+
+
+def forget_theme_listing() -> None:
+    """Forget the theme file listings (the live preview calls it: themes change there)."""
+    _LISTINGS.clear()
 
 
 def share_jinja_work(theme: Theme) -> None:

@@ -198,11 +198,11 @@ def intro_block(site: Site) -> str:
 def contacts_block(site: Site) -> str:
     a = site.unit.agency
     r = a.responsible
-    fax = f"<dt>Fax</dt><dd>{escape(a.fax)}</dd>" if a.fax else ""
+    fax = f"<dt>Fax</dt> <dd>{escape(a.fax)}</dd>" if a.fax else ""
     out = [(f"<h2 id=\"co-quan\">{escape(a.name)}</h2>\n<dl class=\"cx-contact\">"
-           f"<dt>Địa chỉ</dt><dd>{escape(a.address)}</dd>"
-           f"<dt>Điện thoại</dt><dd>{escape(a.phone)}</dd>{fax}"
-           f'<dt>Thư điện tử</dt><dd><a href="mailto:{escape(a.email)}">{escape(a.email)}'
+           f" <dt>Địa chỉ</dt> <dd>{escape(a.address)}</dd>"
+           f" <dt>Điện thoại</dt> <dd>{escape(a.phone)}</dd> {fax}"
+           f' <dt>Thư điện tử</dt> <dd><a href="mailto:{escape(a.email)}">{escape(a.email)}'
            "</a></dd></dl>\n"),
            '<h2 id="chiu-trach-nhiem">Người chịu trách nhiệm nội dung</h2>\n',
            _person_rows([(r.name, r.title, r.phone, r.email)])]
@@ -252,11 +252,11 @@ def english_page(site: Site, section: Section) -> Page:
         f" ({escape(s.title_en)})</li>" for s in site.profile.sections if s.id != section.id)
     body = (f'<div lang="en" markdown="1">\n\n# {escape(unit.name)}: English information\n\n'
             f"{intro}\n\n## Contacts\n\n"
-            f'<dl class="cx-contact"><dt>Agency</dt><dd lang="vi">{escape(a.name)}</dd>'
-            f'<dt>Address</dt><dd lang="vi">{escape(a.address)}</dd>'
-            f"<dt>Phone</dt><dd>{escape(a.phone)}</dd>"
-            f'<dt>Email</dt><dd><a href="mailto:{escape(a.email)}">{escape(a.email)}</a></dd>'
-            f'<dt>Official responsible</dt><dd lang="vi">{escape(a.responsible.name)}, '
+            f'<dl class="cx-contact"><dt>Agency</dt> <dd lang="vi">{escape(a.name)}</dd>'
+            f' <dt>Address</dt> <dd lang="vi">{escape(a.address)}</dd>'
+            f" <dt>Phone</dt> <dd>{escape(a.phone)}</dd>"
+            f' <dt>Email</dt> <dd><a href="mailto:{escape(a.email)}">{escape(a.email)}</a></dd>'
+            f' <dt>Official responsible</dt> <dd lang="vi">{escape(a.responsible.name)}, '
             f"{escape(a.responsible.title)}</dd></dl>\n\n## Sections of this site\n\n"
             f"<ul>\n{sections}\n</ul>\n\n</div>\n")
     return Page(f"{section.id}/index.md", url, "English", front("English") + body,
@@ -301,9 +301,10 @@ def document_block(site: Site, post: Post, url: str) -> str:
             ("Ngày ban hành", f"{doc.issued:%d/%m/%Y}" if doc.issued else None),
             ("Ngày có hiệu lực", f"{doc.effective:%d/%m/%Y}" if doc.effective else None),
             ("Trích yếu", post.title)]
-    cells = "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in rows if v)
+    # Spaces between the cells keep words apart in the search index's plain text.
+    cells = " ".join(f"<dt>{k}</dt> <dd>{escape(v)}</dd>" for k, v in rows if v)
     if doc.file:
         href = relative(url, attachment_path(site, doc.file))
-        cells += (f'<dt>Tệp văn bản</dt><dd><a href="{href}">{escape(doc.file.name)}</a> '
+        cells += (f' <dt>Tệp văn bản</dt> <dd><a href="{href}">{escape(doc.file.name)}</a> '
                   f"({max(1, round(doc.file.size / 1024))} KB)</dd>")
     return f'<dl class="cx-document">{cells}</dl>\n'

@@ -25,6 +25,7 @@ from watchdog.observers import Observer
 
 from .build import input_digest, render, write_outputs
 from .errors import ConfigError, CongxaError, Problem
+from .jinja_cache import forget_theme_listing
 from .posts import PROVINCE_FOLDER
 from .preview_http import PreviewServer
 from .project import Project
@@ -152,6 +153,7 @@ class Preview:
         problems: tuple[Problem, ...] = ()
         try:
             site = self.project.load_site(self.unit_file)
+            forget_theme_listing()  # a theme file added since the last build must be seen
             render(site, target, self.project)
             write_outputs(site, target)
         except CongxaError as exc:
