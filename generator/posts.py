@@ -10,7 +10,7 @@ from .essential import categories, priorities
 from .fields import Fields
 from .model import Attachment, Document, Essential, Post
 from .profile import Profile
-from .source import parse_yaml, read_text
+from .source import LineDict, line_of, parse_yaml, read_text
 from .text import slugify
 
 PROVINCE_FOLDER = "_province"
@@ -145,8 +145,11 @@ def _attachments(f: Fields, data: Any, post: Path, base: Path) -> list[Attachmen
     found = []
     for index, item in enumerate(f.get(data, "attachments", list) or []):
         field = f"attachments[{index}]"
-        if isinstance(item, str):
-            item = {"file": item}
+        if isinstance(item, str):  # `- ../files/a.pdf`: the short form
+            short = LineDict(file=item)
+            short.line = line_of(data, "attachments") or 1
+            short.lines = {"file": short.line}
+            item = short
         if not isinstance(item, dict):
             f.error("Mỗi tệp đính kèm là `file: đường/dẫn` (expected a mapping).",
                     data=data, key="attachments", field=field)

@@ -189,7 +189,7 @@ def test_attachment_escaping_the_unit_folder(mini: Mini, tmp_path: Path) -> None
 
 def test_missing_attachment(mini: Mini) -> None:
     problem = only(mini(posts={"thong-bao/a.md": post(extra="attachments: [../files/x.pdf]\n")}))
-    assert "not found" in problem.message
+    assert "not found" in problem.message and problem.line == 4
 
 
 def test_empty_file(mini: Mini) -> None:
