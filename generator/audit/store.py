@@ -291,25 +291,13 @@ class Store:
 
 def _result(row: tuple[Any, ...]) -> UnitResult:
     urls = json.loads(row[6])
+    unit = {"code": row[0], "name": row[1], "type": row[2], "type_id": row[3],
+            "province_code": row[4], "province_name": row[5]}
     if row[7] is None:
-        return UnitResult(
-            code=row[0],
-            name=row[1],
-            type=row[2],
-            type_id=row[3],
-            province_code=row[4],
-            province_name=row[5],
-            status=UNCHECKED,
-            url=urls[0] if urls else "",
-            detail="not checked: the run was interrupted",
-        )
+        return UnitResult(**unit, status=UNCHECKED, url=urls[0] if urls else "",
+                          detail="not checked: the run was interrupted")
     return UnitResult(
-        code=row[0],
-        name=row[1],
-        type=row[2],
-        type_id=row[3],
-        province_code=row[4],
-        province_name=row[5],
+        **unit,
         status=row[7],
         url=row[8],
         final_url=row[9],
