@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .commune import load_unit
+from .commune import load_unit_with_warnings
 from .errors import CongxaError, Problem
 from .links import SiteMap
 from .model import Site
@@ -51,10 +51,10 @@ def check(project: Project, paths: list[Path] | None = None,
 
 def _check_unit(project: Project, unit_file: Path, options: CheckOptions) -> list[Problem]:
     try:
-        unit = load_unit(unit_file, project.registry)
+        unit, unit_warnings = load_unit_with_warnings(unit_file, project.registry)
     except CongxaError as exc:
         return exc.problems
-    found: list[Problem] = list(legacy_rule(unit_file))
+    found: list[Problem] = [*unit_warnings, *legacy_rule(unit_file)]
     unit_dir, province_dir = project.content_for(unit_file)
     posts, problems = load_posts(unit_dir, province_dir, project.profile)
     found.extend(problems)

@@ -12,11 +12,13 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from . import __version__
 from .errors import CongxaError, Problem
+from .project import Project
 
 EXIT_OK, EXIT_ERRORS, EXIT_SETUP = 0, 1, 2
 
@@ -35,14 +37,12 @@ def _progress_output() -> tuple[Callable[[str], None], Callable[[], None]]:
             (lambda: click.echo("", err=True)))
 
 
-def _fail_setup(exc: CongxaError) -> None:
+def _fail_setup(exc: CongxaError) -> NoReturn:
     _print_problems(exc.problems)
     sys.exit(EXIT_SETUP)
 
 
-def _project(root: Path | None, today: date | None = None):  # type: ignore[no-untyped-def]
-    from .project import Project
-
+def _project(root: Path | None, today: date | None = None) -> Project:
     try:
         project = Project.discover(root, today)
         # Read a province's own registry and profile now, so a broken one is a setup

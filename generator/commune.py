@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, ContentError
+from .errors import ConfigError, ContentError, Problem
 from .fields import Fields
 from .model import Agency, Department, Link, Person, Unit
-from .registry import Registry, normalise_code
+from .registry import Registry
 from .source import parse_yaml, read_text
 from .text import fold
 
@@ -21,6 +21,11 @@ KNOWN_KEYS = {"code", "name", "type", "site_url", "agency", "leaders", "introduc
 
 def load_unit(path: Path, registry: Registry) -> Unit:
     """Read, validate and type one commune file; raise ConfigError with every problem."""
+    return load_unit_with_warnings(path, registry)[0]
+
+
+def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[Problem]]:
+    """The unit and the warnings of its file (unknown fields); ConfigError on errors."""
     try:
         data = parse_yaml(read_text(path), path)
     except ContentError as exc:
@@ -103,7 +108,7 @@ def load_unit(path: Path, registry: Registry) -> Unit:
     errors = [p for p in f.problems if p.severity == "error"]
     if errors or official is None or site_url is None or agency is None:
         raise ConfigError(f.problems)
-    return Unit(
+    unit = Unit(
         code=official.code,
         name=official.name,
         type=official.type,
@@ -124,6 +129,7 @@ def load_unit(path: Path, registry: Registry) -> Unit:
         primary_color=primary,
         logo=logo,
     )
+    return unit, f.problems
 
 
 def _agency(f: Fields, data: Any, unit_name: str) -> Agency | None:
@@ -201,13 +207,3 @@ def _links(f: Fields, data: Any) -> list[Link]:
         elif title and url:
             found.append(Link(title, url))
     return found
-
-
-def unit_code_of(path: Path) -> str | None:
-    """Best-effort code of a commune file without validating it (for reports)."""
-    try:
-        data = parse_yaml(read_text(path), path)
-    except (ContentError, ConfigError):
-        return None
-    code = data.get("code") if isinstance(data, dict) else None
-    return normalise_code(code, 5) if code is not None else None

@@ -18,7 +18,7 @@ from .pages import build_pages
 from .project import Project
 from .site import config_dict
 from .theme import theme_dir
-from .urls import attachment_path
+from .urls import published_files
 
 
 def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Problem]:
@@ -38,11 +38,10 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
             target = docs / page.src_uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page.markdown, encoding="utf-8")
-        for post in site.posts:
-            for attachment in post.files():
-                target = docs / attachment_path(site, attachment)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(attachment.path, target)
+        for uri, source in published_files(site).items():  # what the plugin publishes
+            target = docs / uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
         write_feeds(site, docs)
         write_manifest(site, docs)
         shutil.copytree(theme_dir(), root / "overrides")

@@ -14,7 +14,6 @@ import functools
 import mimetypes
 import posixpath
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -67,10 +66,6 @@ def feed_specs(site: Site) -> list[FeedSpec]:
         specs.append(FeedSpec(f"feeds/{section.id}.xml", f"{name}: {section.title}",
                               site.in_section(section)))
     return specs
-
-
-def feed_paths(site: Site) -> Iterable[str]:
-    return (spec.path for spec in feed_specs(site))
 
 
 def write_feeds(site: Site, site_dir: Path) -> list[Path]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -63,10 +63,6 @@ class Unit:
     introduction_en: str = ""
     primary_color: str | None = None
     logo: Path | None = None
-
-    @property
-    def content_dir_name(self) -> str:
-        return self.slug
 
 
 @dataclass(frozen=True)
@@ -141,7 +137,6 @@ class Site:
     posts: tuple[Post, ...]
     today: datetime  # "now" for expiry decisions; set once per run for reproducible builds
     feed_limit: int = 50
-    warnings: tuple[str, ...] = field(default=())
 
     def in_section(self, section: Section | str) -> list[Post]:
         """Posts of a section, newest first (ties broken by slug for stable output)."""

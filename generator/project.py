@@ -113,8 +113,7 @@ class Project:
             raise ContentError(problems, unit=unit.code)
         assert self.today is not None
         return Site(unit=unit, profile=self.profile, posts=tuple(posts), today=self.today,
-                    feed_limit=self.feed_limit,
-                    warnings=tuple(p.format() for p in problems))
+                    feed_limit=self.feed_limit)
 
 
 def province_url_setting(root: Path) -> str | None:

@@ -66,6 +66,3 @@ def relative(from_url: str, to_url: str) -> str:
             rel = "./"
     return rel
 
-
-def absolute(site: Site, url: str) -> str:
-    return site.unit.site_url + url

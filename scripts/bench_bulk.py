@@ -64,6 +64,15 @@ def main() -> None:
                    stderr=subprocess.DEVNULL, env=env)
     peer = time.perf_counter() - start
 
+    # One site alone, one process each: congxa (all its outputs) against `mkdocs build`.
+    unit_file = sorted((work / "communes").glob("*/*.yml"))[0]
+    project_dir = work / "mkdocs" / unit_file.parent.name / unit_file.stem
+    single_congxa = min(timed([*congxa[:-2], "--jobs", "1", "--force", str(unit_file),
+                               "--out", str(work / "single")], cwd=work, env=env)
+                        for _ in range(3))
+    single_mkdocs = min(timed([str(BIN / "mkdocs"), "build", "-q", "-f",
+                               str(project_dir / "mkdocs.yml")], env=env) for _ in range(3))
+
     zensical = None
     if shutil.which("zensical") or (BIN / "zensical").exists():
         exe = str(BIN / "zensical") if (BIN / "zensical").exists() else "zensical"
@@ -81,6 +90,9 @@ def main() -> None:
     print(f"mkdocs build loop      {peer:7.2f} s  {pages / peer:7.1f} pages/s "
           f"(xargs -P {args.jobs}, one process per unit)")
     print(f"ratio mkdocs / congxa  {peer / cold:7.2f}x")
+    print(f"one site alone         congxa {single_congxa:.2f} s, mkdocs build "
+          f"{single_mkdocs:.2f} s (best of 3): congxa takes "
+          f"{single_congxa / single_mkdocs:.2f}x the time")
     if zensical is not None:
         print(f"zensical build loop    {zensical:7.2f} s  ratio zensical / congxa "
               f"{zensical / cold:.2f}x")

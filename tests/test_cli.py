@@ -80,6 +80,15 @@ def test_check_reports_file_and_field(province: Path) -> None:
     assert "Cách sửa (fix)" in output
 
 
+def test_check_warns_of_unknown_fields_in_the_commune_file(province: Path) -> None:
+    unit = province / "communes/ha_noi/xa_soc_son.yml"
+    text = unit.read_text(encoding="utf-8")
+    unit.write_text(text + "leader:\n  - name: Lê Văn Bình\n", encoding="utf-8")
+    code, output = run("check", *TODAY, root=province)
+    line = len(text.splitlines()) + 1
+    assert code == 0 and f"xa_soc_son.yml:{line}: cảnh báo (warning) [leader]" in output
+
+
 def test_check_json(province: Path) -> None:
     import json
 
