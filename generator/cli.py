@@ -16,9 +16,9 @@ from typing import NoReturn
 
 import click
 
-from . import __version__
-from .errors import CongxaError, Problem
-from .project import Project
+from generator import __version__
+from generator.errors import CongxaError, Problem
+from generator.source.project import Project
 
 EXIT_OK, EXIT_ERRORS, EXIT_SETUP = 0, 1, 2
 
@@ -33,8 +33,10 @@ def _progress_output() -> tuple[Callable[[str], None], Callable[[], None]]:
     if not sys.stderr.isatty():
         return (lambda line: click.echo(line, err=True)), (lambda: None)
     width = shutil.get_terminal_size().columns - 1
-    return ((lambda line: click.echo("\r\033[K" + line[:width], err=True, nl=False)),
-            (lambda: click.echo("", err=True)))
+    return (
+        (lambda line: click.echo("\r\033[K" + line[:width], err=True, nl=False)),
+        (lambda: click.echo("", err=True)),
+    )
 
 
 def _fail_setup(exc: CongxaError) -> NoReturn:
@@ -57,11 +59,17 @@ def _project(root: Path | None, today: date | None = None) -> Project:
 
 
 today_option = click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-    help="Ngày dùng để xét hạn thông tin thiết yếu (mặc định: hôm nay). Date for expiry checks.")
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Ngày dùng để xét hạn thông tin thiết yếu (mặc định: hôm nay). Date for expiry checks.",
+)
 root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Thư mục dự án chứa communes/ và content/ (mặc định: thư mục hiện tại).")
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Thư mục dự án chứa communes/ và content/ (mặc định: thư mục hiện tại).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,27 +91,54 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
-              show_default=True, help="Thư mục xuất bản (output folder).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Số tiến trình song song (parallel workers; default: CPU count).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("public"),
+    show_default=True,
+    help="Thư mục xuất bản (output folder).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Số tiến trình song song (parallel workers; default: CPU count).",
+)
 @click.option("--force", is_flag=True, help="Dựng lại tất cả (rebuild every unit).")
-@click.option("--shard", default=None, metavar="K/N",
-              help="Chỉ dựng phần K trong N phần (build 1/N of the units).")
-@click.option("--emit-mkdocs", "emit", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Ghi mỗi đơn vị thành một dự án MkDocs thường vào DIR thay vì "
-              "dựng (write plain MkDocs projects instead of building).")
+@click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    help="Chỉ dựng phần K trong N phần (build 1/N of the units).",
+)
+@click.option(
+    "--emit-mkdocs",
+    "emit",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Ghi mỗi đơn vị thành một dự án MkDocs thường vào DIR thay vì "
+    "dựng (write plain MkDocs projects instead of building).",
+)
 @today_option
 @root_option
-def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, shard: str | None,
-          emit: Path | None, today: object, root: Path | None) -> None:
+def build(
+    paths: tuple[Path, ...],
+    out: Path,
+    jobs: int | None,
+    force: bool,
+    shard: str | None,
+    emit: Path | None,
+    today: object,
+    root: Path | None,
+) -> None:
     """Dựng trang cho các đơn vị (build sites). PATH: tệp đơn vị hoặc thư mục.
 
     \b
     Ví dụ: congxa build
            congxa build communes/ha_noi/phuong_hoan_kiem.yml --out public
     """
-    from .bulk import build_many, parse_shard
+    from generator.publish.bulk import build_many, parse_shard
 
     project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
     try:
@@ -112,20 +147,19 @@ def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, sha
     except CongxaError as exc:
         _fail_setup(exc)
     if shard_spec:
-        from .bulk import shard_of
+        from generator.publish.bulk import shard_of
 
         files = shard_of(files, *shard_spec)
         shard_spec = None
     if emit is not None:
-        from .emit import emit_mkdocs
+        from generator.publish.emit import emit_mkdocs
 
         problems = emit_mkdocs(project, files, emit)
         _print_problems(problems)
         click.echo(f"Đã ghi {len(files)} dự án MkDocs vào {emit} (wrote MkDocs projects).")
         sys.exit(EXIT_ERRORS if problems else EXIT_OK)
     show, done = _progress_output()
-    summary = build_many(project, files, out, jobs=jobs, force=force, shard=shard_spec,
-                         echo=show)
+    summary = build_many(project, files, out, jobs=jobs, force=force, shard=shard_spec, echo=show)
     done()
     for result in summary.failed:
         _print_problems(list(result.problems))
@@ -135,18 +169,44 @@ def build(paths: tuple[Path, ...], out: Path, jobs: int | None, force: bool, sha
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Định dạng kết quả (output format).")
-@click.option("--strict", is_flag=True,
-              help="Coi cảnh báo là lỗi: mã thoát 1 khi có cảnh báo (warnings fail, for CI).")
-@click.option("--stale-days", type=click.IntRange(min=1), default=90, show_default=True,
-              help="Chuyên mục không có bài mới sau số ngày này bị cảnh báo (stale section).")
-@click.option("--max-attachment-mb", type=click.FloatRange(min=0), default=20.0,
-              show_default=True, help="Dung lượng tối đa mỗi tệp đính kèm, MB (size limit).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Định dạng kết quả (output format).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Coi cảnh báo là lỗi: mã thoát 1 khi có cảnh báo (warnings fail, for CI).",
+)
+@click.option(
+    "--stale-days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="Chuyên mục không có bài mới sau số ngày này bị cảnh báo (stale section).",
+)
+@click.option(
+    "--max-attachment-mb",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="Dung lượng tối đa mỗi tệp đính kèm, MB (size limit).",
+)
 @today_option
 @root_option
-def check(paths: tuple[Path, ...], fmt: str, strict: bool, stale_days: int,
-          max_attachment_mb: float, today: object, root: Path | None) -> None:
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    stale_days: int,
+    max_attachment_mb: float,
+    today: object,
+    root: Path | None,
+) -> None:
     """Kiểm tra tệp đơn vị và bài viết (validate files and content).
 
     \b
@@ -156,8 +216,8 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, stale_days: int,
     """
     import json
 
-    from .check import CheckOptions, summary
-    from .check import check as run_check
+    from generator.clerk.check import CheckOptions, summary
+    from generator.clerk.check import check as run_check
 
     project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
     options = CheckOptions(stale_days=stale_days, max_attachment_mb=max_attachment_mb)
@@ -166,11 +226,19 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, stale_days: int,
     except CongxaError as exc:
         _fail_setup(exc)
     if fmt == "json":
-        click.echo(json.dumps({"units": report.units, "errors": len(report.errors),
-                               "warnings": len(report.warnings),
-                               "problems": [p.as_dict() for p in report.problems],
-                               "summary": summary(report)},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "units": report.units,
+                    "errors": len(report.errors),
+                    "warnings": len(report.warnings),
+                    "problems": [p.as_dict() for p in report.problems],
+                    "summary": summary(report),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for problem in report.problems:
             click.echo(problem.format())
@@ -193,7 +261,7 @@ def new(unit_file: Path, section: str, title: str, root: Path | None) -> None:
     Ví dụ: congxa new communes/ha_noi/phuong_hoan_kiem.yml thong-bao "Thông báo lịch họp"
            congxa new communes/ha_noi/xa_soc_son.yml van-ban "Quyết định số 12/QĐ-UBND"
     """
-    from .new import new_post
+    from generator.clerk.new import new_post
 
     project = _project(root)
     try:
@@ -208,8 +276,13 @@ def new(unit_file: Path, section: str, title: str, root: Path | None) -> None:
 
 @main.command()
 @click.argument("unit_file", type=click.Path(path_type=Path))
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
-              help="Cổng trên 127.0.0.1 (port; 0 chọn cổng trống).")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=8000,
+    show_default=True,
+    help="Cổng trên 127.0.0.1 (port; 0 chọn cổng trống).",
+)
 @today_option
 @root_option
 def serve(unit_file: Path, port: int, today: object, root: Path | None) -> None:
@@ -219,11 +292,10 @@ def serve(unit_file: Path, port: int, today: object, root: Path | None) -> None:
     Ví dụ: congxa serve communes/ha_noi/phuong_hoan_kiem.yml
            congxa serve communes/ha_noi/xa_soc_son.yml --port 8001
     """
-    from .preview import Preview
+    from generator.clerk.preview import Preview
 
     project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
-    preview = Preview(project, unit_file, port=port,
-                      echo=lambda line: click.echo(line, err=True))
+    preview = Preview(project, unit_file, port=port, echo=lambda line: click.echo(line, err=True))
     try:
         preview.start()
     except CongxaError as exc:
@@ -237,10 +309,15 @@ def serve(unit_file: Path, port: int, today: object, root: Path | None) -> None:
 
 
 @main.command()
-@click.option("--province", required=True, metavar="CODE",
-              help="Mã tỉnh 2 chữ số hoặc tên mã (province code, e.g. 01 or ha_noi).")
-@click.option("--unit", "units", multiple=True, metavar="CODE",
-              help="Chỉ tạo cho đơn vị này (repeatable).")
+@click.option(
+    "--province",
+    required=True,
+    metavar="CODE",
+    help="Mã tỉnh 2 chữ số hoặc tên mã (province code, e.g. 01 or ha_noi).",
+)
+@click.option(
+    "--unit", "units", multiple=True, metavar="CODE", help="Chỉ tạo cho đơn vị này (repeatable)."
+)
 @root_option
 def init(province: str, units: tuple[str, ...], root: Path | None) -> None:
     """Tạo tệp đơn vị mẫu từ danh mục; không bao giờ ghi đè (scaffold, never overwrites).
@@ -249,7 +326,7 @@ def init(province: str, units: tuple[str, ...], root: Path | None) -> None:
     Ví dụ: congxa init --province 01
            congxa init --province 01 --unit 00070 --unit 00073
     """
-    from .init import init_province
+    from generator.clerk.init import init_province
 
     project = _project(root)
     try:
@@ -266,7 +343,7 @@ def init(province: str, units: tuple[str, ...], root: Path | None) -> None:
 
 def _attach_optional_commands() -> None:
     try:
-        from .audit.commands import audit_command, report_command
+        from generator.audit.commands import audit_command, report_command
     except ImportError:
         return
     main.add_command(audit_command)

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generator.audit.commands import audit_command
-from generator.registry import load_registry
+from generator.source.registry import load_registry
 
 DOMAIN = "bench.test"
 SECTIONS = (

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import synthesise  # noqa: E402
+from synth import synthesise
 
-from generator.registry import load_registry  # noqa: E402
+from generator.source.registry import load_registry
 
 
 def main() -> None:
@@ -38,21 +38,34 @@ def main() -> None:
     units = 0
     for code in provinces:
         units += len(synthesise(work, 10_000, args.posts, province=code))
-    cmd = [str(Path(sys.executable).parent / "congxa"), "build", "--today", "2026-11-29",
-           "--jobs", str(args.jobs)]
+    cmd = [
+        str(Path(sys.executable).parent / "congxa"),
+        "build",
+        "--today",
+        "2026-11-29",
+        "--jobs",
+        str(args.jobs),
+    ]
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+    done = subprocess.run(
+        cmd, check=False, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     pages = sum(1 for _ in (work / "public").glob("*/.congxa/versions/*/**/index.html"))
-    disk = subprocess.run(["du", "-sm", str(work / "public")], capture_output=True, text=True)
-    print(f"country: {len(provinces)} provinces, {units} units x {args.posts} posts, "
-          f"{pages} pages, {args.jobs} jobs, exit {done.returncode}")
+    disk = subprocess.run(
+        ["du", "-sm", str(work / "public")], check=False, capture_output=True, text=True
+    )
+    print(
+        f"country: {len(provinces)} provinces, {units} units x {args.posts} posts, "
+        f"{pages} pages, {args.jobs} jobs, exit {done.returncode}"
+    )
     print(f"cold build            {seconds:8.1f} s  {pages / seconds:7.1f} pages/s")
     print(f"peak memory (largest process) {peak_mb:7.0f} MB")
-    print(f"output on disk        {disk.stdout.split()[0]} MB "
-          f"({int(disk.stdout.split()[0]) / max(units, 1):.2f} MB per unit)")
+    print(
+        f"output on disk        {disk.stdout.split()[0]} MB "
+        f"({int(disk.stdout.split()[0]) / max(units, 1):.2f} MB per unit)"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

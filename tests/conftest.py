@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.bulk import build_many
-from generator.project import Project
+from generator.publish.bulk import build_many
+from generator.source.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 # The demo's dates are written around this day; every test builds "as of" it.
@@ -43,14 +43,22 @@ def demo_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def mini(tmp_path: Path) -> Callable[..., Project]:
     """Write a one-unit project: mini(unit_yml=..., posts={"thong-bao/a.md": "..."})."""
 
-    def make(unit_yml: str = UNIT_YML, posts: dict[str, str | bytes] | None = None,
-             province: str = "ha_noi", unit: str = "phuong_hoan_kiem") -> Project:
+    def make(
+        unit_yml: str = UNIT_YML,
+        posts: dict[str, str | bytes] | None = None,
+        province: str = "ha_noi",
+        unit: str = "phuong_hoan_kiem",
+    ) -> Project:
         unit_file = tmp_path / "communes" / province / f"{unit}.yml"
         unit_file.parent.mkdir(parents=True, exist_ok=True)
         unit_file.write_text(unit_yml, encoding="utf-8")
         for rel, text in (posts or {}).items():
-            target = tmp_path / "content" / province / (rel if rel.startswith("_province")
-                                                        else f"{unit}/{rel}")
+            target = (
+                tmp_path
+                / "content"
+                / province
+                / (rel if rel.startswith("_province") else f"{unit}/{rel}")
+            )
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(text, bytes):
                 target.write_bytes(text)
@@ -61,7 +69,11 @@ def mini(tmp_path: Path) -> Callable[..., Project]:
     return make
 
 
-def post(title: str = "Thông báo lịch họp", day: str = "2026-11-20", extra: str = "",
-         body: str = "Nội dung bài viết.") -> str:
+def post(
+    title: str = "Thông báo lịch họp",
+    day: str = "2026-11-20",
+    extra: str = "",
+    body: str = "Nội dung bài viết.",
+) -> str:
     """A post's text with front matter."""
     return f"---\ntitle: {title}\ndate: {day}\n{extra}---\n{body}\n"

@@ -9,9 +9,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from generator.bulk import build_many
-from generator.profile import load_profile
-from generator.project import Project
+from generator.publish.bulk import build_many
+from generator.source.profile import load_profile
+from generator.source.project import Project
 from tests.conftest import REPO, TODAY
 
 UNITS = ["phuong_ba_dinh", "phuong_cua_nam", "phuong_hoan_kiem", "xa_soc_son"]
@@ -50,13 +50,13 @@ def test_every_unit_has_every_profile_section_in_order(demo_public: Path) -> Non
 
 def test_home_shows_active_essential_first(demo_public: Path) -> None:
     home = (demo_public / "ha_noi/phuong_hoan_kiem/index.html").read_text(encoding="utf-8")
-    article = home[home.index("<article"):]
+    article = home[home.index("<article") :]
     essential = article.index("Thông tin thiết yếu")
     assert essential < article.index('id="tin-tuc"')
     first_item = article[essential:].split("<li>")[1]
     assert "cong-dien-khan-ung-pho-mua-lon-ngap-ung" in first_item and "Khẩn cấp" in first_item
     # The expired item is not among the active ones on the home page.
-    block = article[essential:article.index("</section>")]
+    block = article[essential : article.index("</section>")]
     assert "phong-chong-sot-xuat-huyet-mua-cao-diem" not in block
 
 
@@ -78,8 +78,10 @@ def test_internal_links_resolve(demo_public: Path) -> None:
 def test_no_third_party_resources(demo_public: Path) -> None:
     import yaml
 
-    own_hosts = {urlsplit(yaml.safe_load(f.read_text(encoding="utf-8"))["site_url"]).netloc
-                 for f in (REPO / "communes/ha_noi").glob("*.yml")}
+    own_hosts = {
+        urlsplit(yaml.safe_load(f.read_text(encoding="utf-8"))["site_url"]).netloc
+        for f in (REPO / "communes/ha_noi").glob("*.yml")
+    }
     pages = list(demo_public.rglob("*.html"))
     assert len(pages) > 130  # 4 sites: homes, sections, 76 posts, 404s; and the province page
     for page in pages:
@@ -98,11 +100,17 @@ def test_footer_has_legal_fields(demo_public: Path) -> None:
     agency = data["agency"]
     for page in ["index.html", "van-ban/index.html", "en/index.html"]:
         html = (demo_public / "ha_noi/xa_soc_son" / page).read_text(encoding="utf-8")
-        footer = html[html.index("cx-footer"):]
-        for value in (agency["name"], agency["address"], agency["phone"], agency["email"],
-                      agency["responsible"]["name"], agency["responsible"]["title"]):
+        footer = html[html.index("cx-footer") :]
+        for value in (
+            agency["name"],
+            agency["address"],
+            agency["phone"],
+            agency["email"],
+            agency["responsible"]["name"],
+            agency["responsible"]["title"],
+        ):
             assert value in footer, (page, value)
-        head = html[:html.index("<main")]  # masthead: the unit's agency and its province
+        head = html[: html.index("<main")]  # masthead: the unit's agency and its province
         assert "cx-masthead" in head and agency["name"] in head and "Thành phố Hà Nội" in head
 
 
@@ -115,7 +123,7 @@ def test_vietnamese_ui_and_generator(demo_public: Path) -> None:
 
 def test_documents_table(demo_public: Path) -> None:
     html = (demo_public / "ha_noi/phuong_hoan_kiem/van-ban/index.html").read_text(encoding="utf-8")
-    table = html[html.index('<table class="cx-documents"'):html.index("</table>")]
+    table = html[html.index('<table class="cx-documents"') : html.index("</table>")]
     assert "215/QĐ-UBND" in table and "96/KH-UBND" in table
     assert table.index("215/QĐ-UBND") < table.index("96/KH-UBND")  # newest first
     for href in re.findall(r'href="([^"]+\.pdf)"', table):
@@ -131,36 +139,44 @@ def test_empty_section_says_so(mini, tmp_path: Path) -> None:  # type: ignore[no
 
 
 def test_pagination_past_twenty_items(mini, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    posts = {f"tin-tuc/tin-{i:02d}.md": f"---\ntitle: Tin số {i}\ndate: 2026-10-{i:02d}\n---\nx\n"
-             for i in range(1, 26)}
+    posts = {
+        f"tin-tuc/tin-{i:02d}.md": f"---\ntitle: Tin số {i}\ndate: 2026-10-{i:02d}\n---\nx\n"
+        for i in range(1, 26)
+    }
     project = mini(posts=posts)
     out = tmp_path / "public"
     assert not build_many(project, project.unit_files(), out, jobs=1).failed
     first = (out / "ha_noi/phuong_hoan_kiem/tin-tuc/index.html").read_text(encoding="utf-8")
     second = (out / "ha_noi/phuong_hoan_kiem/tin-tuc/trang-2/index.html").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert "Tin số 25" in first and "Tin số 6<" in first and "Tin số 5<" not in first
     assert "Tin số 5<" in second and "Tin số 1<" in second
     assert first.index("Tin số 25") < first.index("Tin số 24")
 
 
 def test_raw_html_is_sanitised(mini, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    body = ('<p onclick="steal()">Xin chào</p>\n\n<script>alert(1)</script>\n\n'
-            '[bấm](javascript:alert(2)) <img src="x.png" onerror="boom()" alt="ảnh">\n\n'
-            '<iframe src="https://evil.example/"></iframe>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n')
+    body = (
+        '<p onclick="steal()">Xin chào</p>\n\n<script>alert(1)</script>\n\n'
+        '[bấm](javascript:alert(2)) <img src="x.png" onerror="boom()" alt="ảnh">\n\n'
+        '<iframe src="https://evil.example/"></iframe>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n'
+    )
     project = mini(posts={"thong-bao/a.md": f"---\ntitle: A\ndate: 2026-11-01\n---\n{body}"})
     out = tmp_path / "public"
     assert not build_many(project, project.unit_files(), out, jobs=1).failed
     html = (out / "ha_noi/phuong_hoan_kiem/thong-bao/a/index.html").read_text(encoding="utf-8")
-    article = html[html.index("<article"):html.index("</article>")]
+    article = html[html.index("<article") : html.index("</article>")]
     for bad in ("onclick", "alert(1)", "javascript:", "onerror", "<iframe", "evil.example"):
         assert bad not in article
     assert "Xin chào" in article and "<table>" in article and 'alt="ảnh"' in article
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -172,7 +188,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     second = tree((tmp_path / "b/ha_noi/phuong_cua_nam").resolve())
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
-    assert tree(tmp_path / "a/ha_noi") .keys() == tree(tmp_path / "b/ha_noi").keys()
+    assert tree(tmp_path / "a/ha_noi").keys() == tree(tmp_path / "b/ha_noi").keys()
 
 
 @pytest.mark.parametrize("page", ["gioi-thieu/index.html", "lien-he/index.html"])

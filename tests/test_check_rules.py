@@ -10,17 +10,19 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, post
 
-from generator.build import render
-from generator.check import CheckOptions, check
+from generator.clerk.check import CheckOptions, check
+from generator.clerk.rules import RULES
 from generator.cli import main
 from generator.errors import Problem
-from generator.project import Project
-from generator.rules import RULES
+from generator.publish.build import render
+from generator.source.project import Project
 
 Mini = Callable[..., Project]
 PDF = b"%PDF-1.4\n% congxa test\n"
-DOC = ("document:\n  number: 215/QĐ-UBND\n  type: Quyết định\n  issued: 2026-10-12\n"
-       "  file: ../files/qd.pdf\n")
+DOC = (
+    "document:\n  number: 215/QĐ-UBND\n  type: Quyết định\n  issued: 2026-10-12\n"
+    "  file: ../files/qd.pdf\n"
+)
 
 
 def found(project: Project, rule: str, **options: object) -> list[Problem]:
@@ -30,13 +32,23 @@ def found(project: Project, rule: str, **options: object) -> list[Problem]:
 
 
 def test_every_rule_is_a_warning_with_a_name() -> None:
-    assert set(RULES) == {"empty-section", "stale-section", "essential-no-expiry",
-                          "essential-expired", "image-alt", "broken-link", "large-attachment",
-                          "document-incomplete", "legacy-encoding", "long-title"}
+    assert set(RULES) == {
+        "empty-section",
+        "stale-section",
+        "essential-no-expiry",
+        "essential-expired",
+        "image-alt",
+        "broken-link",
+        "large-attachment",
+        "document-incomplete",
+        "legacy-encoding",
+        "long-title",
+    }
     assert all(r.severity == "warning" and "(" in r.name for r in RULES.values())
 
 
 # -- sections -----------------------------------------------------------------------------
+
 
 def test_empty_required_section(mini: Mini) -> None:
     problems = found(mini(posts={"thong-bao/a.md": post()}), "empty-section")
@@ -62,8 +74,12 @@ def test_recent_section_is_not_stale(mini: Mini) -> None:
 
 
 def test_province_post_counts_for_freshness(mini: Mini) -> None:
-    project = mini(posts={"thong-bao/a.md": post(day="2026-01-01"),
-                          "_province/thong-bao/b.md": post("Tin chung", day="2026-11-25")})
+    project = mini(
+        posts={
+            "thong-bao/a.md": post(day="2026-01-01"),
+            "_province/thong-bao/b.md": post("Tin chung", day="2026-11-25"),
+        }
+    )
     assert found(project, "stale-section") == []
 
 
@@ -100,41 +116,53 @@ def test_expiry_before_the_posts_date(mini: Mini) -> None:
 
 # -- body: images and links ---------------------------------------------------------------
 
+
 def _with_body(mini: Mini, body: str, extra: str = "") -> Project:
-    return mini(posts={"thong-bao/a.md": post(body=body, extra=extra),
-                       "van-ban/b.md": post("Quyết định 215", extra=DOC),
-                       "files/qd.pdf": PDF, "files/anh.png": b"\x89PNG\r\n",
-                       "files/khac.pdf": PDF})
+    return mini(
+        posts={
+            "thong-bao/a.md": post(body=body, extra=extra),
+            "van-ban/b.md": post("Quyết định 215", extra=DOC),
+            "files/qd.pdf": PDF,
+            "files/anh.png": b"\x89PNG\r\n",
+            "files/khac.pdf": PDF,
+        }
+    )
 
 
 def test_image_without_alt(mini: Mini) -> None:
-    body = "Đoạn đầu.\n\n![](../files/anh.png)\n\n<img src=\"../files/anh.png\" alt=\"\">\n"
+    body = 'Đoạn đầu.\n\n![](../files/anh.png)\n\n<img src="../files/anh.png" alt="">\n'
     problems = found(_with_body(mini, body), "image-alt")
     assert [p.line for p in problems] == [7, 9]  # front matter is lines 1-4, body from 5
 
 
 def test_image_with_alt(mini: Mini) -> None:
-    body = ("![Hội nghị tiếp xúc cử tri](../files/anh.png)\n\n"
-            "<img src='../files/anh.png' alt='Bản đồ tổ dân phố'>\n\n"
-            "```\n![](mã ví dụ trong khối code)\n```\n")
+    body = (
+        "![Hội nghị tiếp xúc cử tri](../files/anh.png)\n\n"
+        "<img src='../files/anh.png' alt='Bản đồ tổ dân phố'>\n\n"
+        "```\n![](mã ví dụ trong khối code)\n```\n"
+    )
     assert found(_with_body(mini, body), "image-alt") == []
 
 
 def test_broken_links(mini: Mini) -> None:
-    body = ("[tệp không có](../files/khong-co.pdf)\n"
-            "[bài không có](../van-ban/khong-co.md)\n"
-            "[có trong thư mục, không khai báo](../files/khac.pdf)\n"
-            '<a href="../chuyen-muc-la/">lạ</a>\n')
+    body = (
+        "[tệp không có](../files/khong-co.pdf)\n"
+        "[bài không có](../van-ban/khong-co.md)\n"
+        "[có trong thư mục, không khai báo](../files/khac.pdf)\n"
+        '<a href="../chuyen-muc-la/">lạ</a>\n'
+    )
     problems = found(_with_body(mini, body), "broken-link")
     # Every file of the unit's folder is published, listed under attachments or not.
     assert [p.line for p in problems] == [5, 6, 8]
 
 
 def test_working_links(mini: Mini) -> None:
-    body = ("[tệp](../files/qd.pdf) [bài khác](../van-ban/b.md) [chuyên mục](../van-ban/index.md)"
-            " [địa chỉ trang](../../lien-he/) [trang chủ](../../) [neo](#muc-1)\n"
-            "[ngoài](https://dichvucong.gov.vn/) [thư](mailto:a@b.vn) [RSS](/feeds/rss.xml)\n"
-            "`[trong code](../khong-co.md)`\n")
+    body = (
+        "[tệp](../files/qd.pdf) [bài khác](../van-ban/b.md) [chuyên mục](../van-ban/index.md)"
+        " [địa chỉ trang](../../lien-he/) [trang chủ](../../) [neo](#muc-1)\n"
+        "[ngoài](https://dichvucong.gov.vn/) [thư](mailto:a@b.vn) [RSS](/feeds/rss.xml)\n"
+        "`[trong code](../khong-co.md)`\n"
+    )
     assert found(_with_body(mini, body), "broken-link") == []
 
 
@@ -150,9 +178,14 @@ def test_links_the_check_accepts_work_in_the_built_page(mini: Mini, tmp_path: Pa
 
 # -- attachments and documents ------------------------------------------------------------
 
+
 def test_attachment_over_the_limit(mini: Mini) -> None:
-    project = mini(posts={"thong-bao/a.md": post(extra="attachments:\n  - file: ../files/x.pdf\n"),
-                          "files/x.pdf": PDF})
+    project = mini(
+        posts={
+            "thong-bao/a.md": post(extra="attachments:\n  - file: ../files/x.pdf\n"),
+            "files/x.pdf": PDF,
+        }
+    )
     big = project.root / "content/ha_noi/phuong_hoan_kiem/files/x.pdf"
     with big.open("r+b") as handle:
         handle.truncate(21 * 1024 * 1024)  # sparse: 21 MB on paper, nothing on disk
@@ -170,23 +203,35 @@ def test_attachment_under_the_limit(mini: Mini) -> None:
 
 
 def test_document_without_number_or_date(mini: Mini) -> None:
-    project = mini(posts={"van-ban/a.md": post(),
-                          "van-ban/b.md": post("QĐ", extra="document:\n  number: 12/QĐ-UBND\n")})
+    project = mini(
+        posts={
+            "van-ban/a.md": post(),
+            "van-ban/b.md": post("QĐ", extra="document:\n  number: 12/QĐ-UBND\n"),
+        }
+    )
     problems = {p.file.name: p for p in found(project, "document-incomplete") if p.file}
     assert "`number`" in problems["a.md"].message and "`issued`" in problems["a.md"].message
     assert "`number`" not in problems["b.md"].message and problems["b.md"].line == 4
 
 
 def test_complete_document(mini: Mini) -> None:
-    project = mini(posts={"van-ban/a.md": post(extra=DOC), "files/qd.pdf": PDF,
-                          "thong-bao/b.md": post()})
+    project = mini(
+        posts={"van-ban/a.md": post(extra=DOC), "files/qd.pdf": PDF, "thong-bao/b.md": post()}
+    )
     assert found(project, "document-incomplete") == []
 
 
 # -- text ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["Th«ng b¸o vÒ viÖc tæ chøc häp", "Thoâng baùo veà vieäc toå chöùc",
-                                  "ThÃ´ng bÃ¡o vá» viá»‡c há»p"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Th«ng b¸o vÒ viÖc tæ chøc häp",
+        "Thoâng baùo veà vieäc toå chöùc",
+        "ThÃ´ng bÃ¡o vá» viá»‡c há»p",
+    ],
+)
 def test_legacy_encoding(mini: Mini, text: str) -> None:
     project = mini(posts={"thong-bao/a.md": post(body="Đoạn đầu viết đúng.\n\n" + text)})
     (problem,) = found(project, "legacy-encoding")
@@ -194,8 +239,10 @@ def test_legacy_encoding(mini: Mini, text: str) -> None:
 
 
 def test_unicode_text_is_not_legacy(mini: Mini) -> None:
-    body = ("Thông báo về việc tổ chức họp; xuân, thuê, muốn, khuya, quý, phường, Uỷ ban.\n"
-            "Đoàn chuyên gia của ông Müller (Đức) đến thăm «phố cổ».")
+    body = (
+        "Thông báo về việc tổ chức họp; xuân, thuê, muốn, khuya, quý, phường, Uỷ ban.\n"
+        "Đoàn chuyên gia của ông Müller (Đức) đến thăm «phố cổ»."
+    )
     assert found(mini(posts={"thong-bao/a.md": post(body=body)}), "legacy-encoding") == []
 
 
@@ -220,9 +267,11 @@ def test_title_at_the_limit(mini: Mini) -> None:
 
 # -- command line -------------------------------------------------------------------------
 
+
 def test_rules_run_beside_validation_errors(mini: Mini) -> None:
-    project = mini(posts={"thong-bao/a.md": "no front matter\n",
-                          "thong-bao/b.md": post(title="T" * 160)})
+    project = mini(
+        posts={"thong-bao/a.md": "no front matter\n", "thong-bao/b.md": post(title="T" * 160)}
+    )
     report = check(project)
     assert {p.rule for p in report.errors} == {"invalid"}
     assert [p.rule for p in report.warnings] == ["long-title"]  # no empty/stale noise
@@ -243,8 +292,9 @@ def test_json_and_strict(mini: Mini) -> None:
 
 def test_text_summary_in_vietnamese(mini: Mini) -> None:
     project = mini(posts={"thong-bao/a.md": post(title="T" * 160)})
-    result = CliRunner().invoke(main, ["check", "--root", str(project.root),
-                                       "--today", "2026-11-29"])
+    result = CliRunner().invoke(
+        main, ["check", "--root", str(project.root), "--today", "2026-11-29"]
+    )
     lines = result.output.splitlines()
     assert "a.md:2: cảnh báo (warning) [title] Tiêu đề dài 160 ký tự" in result.output
     assert any(line.startswith("Đã kiểm tra 1 đơn vị: 0 lỗi,") for line in lines)

@@ -71,9 +71,10 @@ def test_build_is_incremental(province: Path) -> None:
 
 def test_check_reports_file_and_field(province: Path) -> None:
     unit = province / "communes/ha_noi/xa_soc_son.yml"
-    unit.write_text(unit.read_text(encoding="utf-8").replace("site_url: https://",
-                                                             "site_url: http://"),
-                    encoding="utf-8")
+    unit.write_text(
+        unit.read_text(encoding="utf-8").replace("site_url: https://", "site_url: http://"),
+        encoding="utf-8",
+    )
     code, output = run("check", *TODAY, root=province)
     assert code == 1
     assert "xa_soc_son.yml:" in output and "[site_url]" in output
@@ -130,12 +131,12 @@ def test_init_skeleton_fails_check_until_filled(tmp_path: Path) -> None:
 
 def test_init_gives_colliding_names_distinct_files(tmp_path: Path) -> None:
     # Xã Văn Lang and Xã Văn Lăng fold to the same codename in Thái Nguyên.
-    code, _ = run("init", "--province", "thai_nguyen", root=tmp_path)
+    _code, _ = run("init", "--province", "thai_nguyen", root=tmp_path)
     folder = tmp_path / "communes/thai_nguyen"
     assert (folder / "xa_van_lang_02143.yml").is_file()
     assert (folder / "xa_van_lang_05665.yml").is_file()
     assert not (folder / "xa_van_lang.yml").exists()
-    from generator.registry import load_registry
+    from generator.source.registry import load_registry
 
     assert len(list(folder.glob("*.yml"))) == len(load_registry().units_of("19"))
 

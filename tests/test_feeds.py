@@ -23,18 +23,20 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from generator.bulk import build_many
-from generator.feeds import NS, feed_specs, render_feed
-from generator.fields import VN_TZ
-from generator.project import Project
+from generator.publish.bulk import build_many
+from generator.site.feeds import NS, feed_specs, render_feed
+from generator.source.fields import VN_TZ
+from generator.source.project import Project
 from tests.conftest import REPO, TODAY, post
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CX = f"{{{NS}}}"
 UNITS = ("phuong_ba_dinh", "phuong_cua_nam", "phuong_hoan_kiem", "xa_soc_son")
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
-                    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
-                    r"\d{2}:\d{2}:\d{2} \+0700$")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+    r"\d{2}:\d{2}:\d{2} \+0700$"
+)
 # Unit items: <unit code>/[tinh/]<post id>; province-wide items of the province feed:
 # <province code>/tinh/<post id>.
 GUID = re.compile(r"^tag:congxa,2025:(\d{5}/(tinh/)?|\d{2}/tinh/)[a-z0-9-]+/[a-z0-9-]+$")
@@ -64,13 +66,15 @@ def titles(feed: Path) -> list[str]:
 
 # --- every feed parses, and the validator's rules hold -------------------------------------
 
+
 def test_every_unit_has_its_feeds(demo_public: Path) -> None:
     project = Project.discover(REPO, TODAY)
     sections = [s.id for s in project.profile.post_sections()]
     for unit in UNITS:
         names = sorted(p.name for p in (demo_public / "ha_noi" / unit / "feeds").iterdir())
-        assert names == sorted(["rss.xml", "atom.xml", "thiet-yeu.xml",
-                                *(f"{s}.xml" for s in sections)])
+        assert names == sorted(
+            ["rss.xml", "atom.xml", "thiet-yeu.xml", *(f"{s}.xml" for s in sections)]
+        )
     assert (demo_public / "ha_noi" / "feeds" / "rss.xml").is_file()
 
 
@@ -80,8 +84,9 @@ def test_every_feed_parses_with_feedparser(demo_public: Path) -> None:
         assert data.bozo == 0, (feed, data.get("bozo_exception"))
         assert data.version == ("atom10" if feed.name == "atom.xml" else "rss20"), feed
     # The demo has something in every kind of feed.
-    assert len(feedparser.parse(demo_public / "ha_noi/phuong_hoan_kiem/feeds/rss.xml")
-               .entries) == 19
+    assert (
+        len(feedparser.parse(demo_public / "ha_noi/phuong_hoan_kiem/feeds/rss.xml").entries) == 19
+    )
 
 
 def test_channels_link_home_and_themselves_in_vietnamese(demo_public: Path) -> None:
@@ -105,10 +110,12 @@ def test_channels_link_home_and_themselves_in_vietnamese(demo_public: Path) -> N
 
 
 def _host(feed: Path) -> str:
-    hosts = {"phuong_ba_dinh": "phuongbadinh.hanoi.gov.vn",
-             "phuong_cua_nam": "phuongcuanam.hanoi.gov.vn",
-             "phuong_hoan_kiem": "phuonghoankiem.hanoi.gov.vn",
-             "xa_soc_son": "xasocson.hanoi.gov.vn"}
+    hosts = {
+        "phuong_ba_dinh": "phuongbadinh.hanoi.gov.vn",
+        "phuong_cua_nam": "phuongcuanam.hanoi.gov.vn",
+        "phuong_hoan_kiem": "phuonghoankiem.hanoi.gov.vn",
+        "xa_soc_son": "xasocson.hanoi.gov.vn",
+    }
     return hosts[feed.parent.parent.name]
 
 
@@ -209,8 +216,8 @@ def test_items_are_newest_first(demo_public: Path) -> None:
 
 # --- essential information -----------------------------------------------------------------
 
-def test_expired_essential_item_is_in_its_section_but_not_in_thiet_yeu(
-        demo_public: Path) -> None:
+
+def test_expired_essential_item_is_in_its_section_but_not_in_thiet_yeu(demo_public: Path) -> None:
     feeds = demo_public / "ha_noi/phuong_hoan_kiem/feeds"
     expired = "/thong-bao/phong-chong-sot-xuat-huyet-mua-cao-diem/"
     section_links = [i.findtext("link") or "" for i in rss_items(feeds / "thong-bao.xml")]
@@ -223,32 +230,38 @@ def test_expired_essential_item_is_in_its_section_but_not_in_thiet_yeu(
         assert marker is not None
         expires = marker.get("expires")
         assert expires is None or datetime.fromisoformat(expires) > datetime(
-            TODAY.year, TODAY.month, TODAY.day, tzinfo=VN_TZ)
+            TODAY.year, TODAY.month, TODAY.day, tzinfo=VN_TZ
+        )
 
 
 def test_active_khan_cap_item_comes_first_in_thiet_yeu(demo_public: Path) -> None:
     items = rss_items(demo_public / "ha_noi/phuong_hoan_kiem/feeds/thiet-yeu.xml")
     first = items[0]
     assert (first.findtext("link") or "").endswith(
-        "/thong-bao/cong-dien-khan-ung-pho-mua-lon-ngap-ung/")
+        "/thong-bao/cong-dien-khan-ung-pho-mua-lon-ngap-ung/"
+    )
     marker = first.find(f"{CX}essential")
     assert marker is not None
-    assert dict(marker.attrib) == {"category": "thien-tai-khan-cap", "priority": "khan-cap",
-                                   "expires": "2027-02-28T23:59:59+07:00"}
+    assert dict(marker.attrib) == {
+        "category": "thien-tai-khan-cap",
+        "priority": "khan-cap",
+        "expires": "2027-02-28T23:59:59+07:00",
+    }
     # A generic reader shows the same as plain categories.
     cats = {c.get("domain"): c.text for c in first.findall("category")}
-    assert cats == {"urn:congxa:section": "Thông báo",
-                    "urn:congxa:essential": "Thiên tai, cứu hộ, cứu nạn, cháy nổ, "
-                                            "sự cố khẩn cấp, dịch bệnh",
-                    "urn:congxa:priority": "Khẩn cấp"}
+    assert cats == {
+        "urn:congxa:section": "Thông báo",
+        "urn:congxa:essential": "Thiên tai, cứu hộ, cứu nạn, cháy nổ, sự cố khẩn cấp, dịch bệnh",
+        "urn:congxa:priority": "Khẩn cấp",
+    }
     parsed = feedparser.parse(demo_public / "ha_noi/phuong_hoan_kiem/feeds/thiet-yeu.xml")
     assert "Khẩn cấp" in [t.term for t in parsed.entries[0].tags]
 
 
 # --- province-wide posts in unit feeds -----------------------------------------------------
 
-def test_province_wide_posts_are_in_every_unit_feed_with_the_units_url(
-        demo_public: Path) -> None:
+
+def test_province_wide_posts_are_in_every_unit_feed_with_the_units_url(demo_public: Path) -> None:
     shared = sorted(p.stem for p in (REPO / "content/ha_noi/_province").rglob("*.md"))
     assert len(shared) == 2
     for unit in UNITS:
@@ -269,21 +282,28 @@ def test_province_wide_posts_are_in_every_unit_feed_with_the_units_url(
 
 # --- relative links in posts ---------------------------------------------------------------
 
-BODY = ("[tệp](../files/ke-hoach.pdf) [bài khác](../tin-tuc/bai-khac.md) "
-        "[mục](#muc-2) [thư](mailto:ubnd@example.gov.vn) [ngoài](https://dichvucong.gov.vn/)\n\n"
-        "![ảnh](../files/anh.png)\n")
+BODY = (
+    "[tệp](../files/ke-hoach.pdf) [bài khác](../tin-tuc/bai-khac.md) "
+    "[mục](#muc-2) [thư](mailto:ubnd@example.gov.vn) [ngoài](https://dichvucong.gov.vn/)\n\n"
+    "![ảnh](../files/anh.png)\n"
+)
 
 
 def test_relative_links_in_posts_become_the_pages_absolute_urls(
-        mini: Callable[..., Project], tmp_path: Path) -> None:
-    project = mini(posts={
-        "thong-bao/ke-hoach.md": post("Kế hoạch", extra="attachments:\n"
-                                      "  - file: ../files/ke-hoach.pdf\n    title: Kế hoạch\n",
-                                      body=BODY),
-        "tin-tuc/bai-khac.md": post("Bài khác", day="2026-11-01"),
-        "files/ke-hoach.pdf": b"%PDF-1.4 demo",
-        "files/anh.png": b"\x89PNG demo",
-    })
+    mini: Callable[..., Project], tmp_path: Path
+) -> None:
+    project = mini(
+        posts={
+            "thong-bao/ke-hoach.md": post(
+                "Kế hoạch",
+                extra="attachments:\n  - file: ../files/ke-hoach.pdf\n    title: Kế hoạch\n",
+                body=BODY,
+            ),
+            "tin-tuc/bai-khac.md": post("Bài khác", day="2026-11-01"),
+            "files/ke-hoach.pdf": b"%PDF-1.4 demo",
+            "files/anh.png": b"\x89PNG demo",
+        }
+    )
     out = tmp_path / "public"
     assert not build_many(project, project.unit_files(), out, jobs=1).failed
     site = out / "ha_noi" / "phuong_hoan_kiem"
@@ -291,8 +311,13 @@ def test_relative_links_in_posts_become_the_pages_absolute_urls(
     page_url = base + "thong-bao/ke-hoach/"
     item = feedparser.parse(site / "feeds" / "thong-bao.xml").entries[0]
     assert _urls_in(item.description) == [
-        base + "files/ke-hoach.pdf", base + "tin-tuc/bai-khac/", page_url + "#muc-2",
-        "mailto:ubnd@example.gov.vn", "https://dichvucong.gov.vn/", base + "files/anh.png"]
+        base + "files/ke-hoach.pdf",
+        base + "tin-tuc/bai-khac/",
+        page_url + "#muc-2",
+        "mailto:ubnd@example.gov.vn",
+        "https://dichvucong.gov.vn/",
+        base + "files/anh.png",
+    ]
     # Where MkDocs rewrote a link on the page, the feed points to the same place.
     page = lxml.html.parse(str(site / "thong-bao" / "ke-hoach" / "index.html")).getroot()
     article = page.find_class("md-content")[0]
@@ -303,8 +328,10 @@ def test_relative_links_in_posts_become_the_pages_absolute_urls(
 
 # --- GUIDs ---------------------------------------------------------------------------------
 
+
 def test_guids_survive_a_title_change_and_follow_an_explicit_id(
-        mini: Callable[..., Project], tmp_path: Path) -> None:
+    mini: Callable[..., Project], tmp_path: Path
+) -> None:
     def guids(title: str, extra: str = "") -> list[str]:
         project = mini(posts={"thong-bao/lich-hop.md": post(title, extra=extra)})
         site = project.load_site(project.unit_files()[0])
@@ -315,31 +342,39 @@ def test_guids_survive_a_title_change_and_follow_an_explicit_id(
     assert first == ["tag:congxa,2025:00070/thong-bao/lich-hop"]
     assert guids("Thông báo lịch họp (sửa lại)") == first
     assert guids("Lịch họp", extra="id: thong-bao/2026-11-hop\n") == [
-        "tag:congxa,2025:00070/thong-bao/2026-11-hop"]
+        "tag:congxa,2025:00070/thong-bao/2026-11-hop"
+    ]
 
 
 # --- feed limit ----------------------------------------------------------------------------
 
+
 def test_a_feed_holds_the_newest_50_items_by_default(
-        mini: Callable[..., Project], tmp_path: Path) -> None:
-    posts = {f"tin-tuc/tin-{n:02d}.md": post(f"Tin số {n}", day=f"2026-{1 + n // 28:02d}-"
-                                             f"{1 + n % 28:02d}") for n in range(55)}
+    mini: Callable[..., Project], tmp_path: Path
+) -> None:
+    posts = {
+        f"tin-tuc/tin-{n:02d}.md": post(
+            f"Tin số {n}", day=f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}"
+        )
+        for n in range(55)
+    }
     project = mini(posts=posts)
     assert project.feed_limit == 50
     site = project.load_site(project.unit_files()[0])
     wanted = ("feeds/rss.xml", "feeds/atom.xml", "feeds/thiet-yeu.xml", "feeds/tin-tuc.xml")
     for spec in [s for s in feed_specs(site) if s.path in wanted]:
         data = feedparser.parse(render_feed(site, spec))
-        expected = [] if spec.path == "feeds/thiet-yeu.xml" else [
-            f"Tin số {n}" for n in range(54, 4, -1)]
+        expected = (
+            [] if spec.path == "feeds/thiet-yeu.xml" else [f"Tin số {n}" for n in range(54, 4, -1)]
+        )
         assert [e.title for e in data.entries] == expected, spec.path
 
 
-def test_feed_limit_is_read_from_congxa_yml(
-        mini: Callable[..., Project], tmp_path: Path) -> None:
+def test_feed_limit_is_read_from_congxa_yml(mini: Callable[..., Project], tmp_path: Path) -> None:
     (tmp_path / "congxa.yml").write_text("feed_limit: 3\n", encoding="utf-8")
-    posts = {f"thong-bao/tb-{n}.md": post(f"Thông báo {n}", day=f"2026-11-0{n}")
-             for n in range(1, 6)}
+    posts = {
+        f"thong-bao/tb-{n}.md": post(f"Thông báo {n}", day=f"2026-11-0{n}") for n in range(1, 6)
+    }
     project = mini(posts=posts)
     assert project.feed_limit == 3
     out = tmp_path / "public"
@@ -347,11 +382,15 @@ def test_feed_limit_is_read_from_congxa_yml(
     feeds = out / "ha_noi" / "phuong_hoan_kiem" / "feeds"
     for name in ("rss.xml", "atom.xml", "thong-bao.xml"):
         assert [e.title for e in feedparser.parse(feeds / name).entries] == [
-            "Thông báo 5", "Thông báo 4", "Thông báo 3"], name
+            "Thông báo 5",
+            "Thông báo 4",
+            "Thông báo 3",
+        ], name
     assert len(rss_items(out / "ha_noi" / "feeds" / "rss.xml")) == 3
 
 
 # --- a real feed reader over HTTP ----------------------------------------------------------
+
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
@@ -382,15 +421,19 @@ def test_a_real_feed_reader_reads_every_item(demo_public: Path, served: str) -> 
     for feed in all_feeds(demo_public):
         url = served + feed.relative_to(demo_public).as_posix()
         reader.add_feed(url)
-        expected[url] = [(e.title, e.link, datetime(*e.published_parsed[:6], tzinfo=UTC))
-                         for e in feedparser.parse(feed).entries]
+        expected[url] = [
+            (e.title, e.link, datetime(*e.published_parsed[:6], tzinfo=UTC))
+            for e in feedparser.parse(feed).entries
+        ]
     results = list(reader.update_feeds_iter())
     assert [r.url for r in results if r.error] == []
     assert len(results) == len(expected) == 61
     total = 0
     for url, items in expected.items():
-        got = [(e.title, e.link, e.published or e.updated)
-               for e in reader.get_entries(feed=url, sort="recent")]
+        got = [
+            (e.title, e.link, e.published or e.updated)
+            for e in reader.get_entries(feed=url, sort="recent")
+        ]
         assert sorted(got) == sorted(items), url
         for title, link, when in got:
             assert title and link.startswith("https://") and when is not None
@@ -401,15 +444,23 @@ def test_a_real_feed_reader_reads_every_item(demo_public: Path, served: str) -> 
 
 def test_pages_link_their_feeds_for_autodiscovery(demo_public: Path) -> None:
     site = demo_public / "ha_noi" / "phuong_hoan_kiem"
-    pages = [site / "index.html", site / "thong-bao" / "index.html",
-             site / "thong-bao" / "cong-dien-khan-ung-pho-mua-lon-ngap-ung" / "index.html"]
+    pages = [
+        site / "index.html",
+        site / "thong-bao" / "index.html",
+        site / "thong-bao" / "cong-dien-khan-ung-pho-mua-lon-ngap-ung" / "index.html",
+    ]
     for page in pages:
         head = lxml.html.parse(str(page)).getroot().head
-        links = {(ln.get("type"), (page.parent / ln.get("href")).resolve())
-                 for ln in head.iter("link") if ln.get("rel") == "alternate"}
-        for kind, name in (("application/rss+xml", "rss.xml"),
-                           ("application/atom+xml", "atom.xml"),
-                           ("application/rss+xml", "thiet-yeu.xml")):
+        links = {
+            (ln.get("type"), (page.parent / ln.get("href")).resolve())
+            for ln in head.iter("link")
+            if ln.get("rel") == "alternate"
+        }
+        for kind, name in (
+            ("application/rss+xml", "rss.xml"),
+            ("application/atom+xml", "atom.xml"),
+            ("application/rss+xml", "thiet-yeu.xml"),
+        ):
             assert (kind, (site / "feeds" / name).resolve()) in links, (page, name)
 
 
@@ -422,14 +473,17 @@ def _outputs(public: Path) -> dict[str, tuple[bytes, int]]:
     found = {}
     for pattern in OUTPUTS:
         for path in sorted((public / "ha_noi").glob(pattern)):
-            found[path.relative_to(public).as_posix()] = (path.read_bytes(),
-                                                         path.stat().st_mtime_ns)
+            found[path.relative_to(public).as_posix()] = (
+                path.read_bytes(),
+                path.stat().st_mtime_ns,
+            )
     return found
 
 
 @pytest.fixture(scope="module")
-def rebuilt(demo_public: Path, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[Project, Path, dict[str, tuple[bytes, int]]]:
+def rebuilt(
+    demo_public: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Project, Path, dict[str, tuple[bytes, int]]]:
     """The demo built a second time, into its own public/ folder."""
     out = tmp_path_factory.mktemp("rebuild") / "public"
     project = Project.discover(REPO, TODAY)
@@ -438,7 +492,8 @@ def rebuilt(demo_public: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 def test_two_builds_give_byte_identical_feeds_and_manifests(
-        demo_public: Path, rebuilt: tuple[Project, Path, dict[str, tuple[bytes, int]]]) -> None:
+    demo_public: Path, rebuilt: tuple[Project, Path, dict[str, tuple[bytes, int]]]
+) -> None:
     first = _outputs(demo_public)
     second = rebuilt[2]
     assert len(first) == 4 * (15 + 1) + 2
@@ -447,7 +502,8 @@ def test_two_builds_give_byte_identical_feeds_and_manifests(
 
 
 def test_an_unchanged_rebuild_leaves_mtimes_alone(
-        rebuilt: tuple[Project, Path, dict[str, tuple[bytes, int]]]) -> None:
+    rebuilt: tuple[Project, Path, dict[str, tuple[bytes, int]]],
+) -> None:
     project, out, before = rebuilt
     summary = build_many(project, project.unit_files(), out, jobs=2)
     assert {r.status for r in summary.results} == {"unchanged"}
@@ -455,7 +511,8 @@ def test_an_unchanged_rebuild_leaves_mtimes_alone(
 
 
 def test_a_forced_rebuild_leaves_mtimes_of_unchanged_files_alone(
-        rebuilt: tuple[Project, Path, dict[str, tuple[bytes, int]]]) -> None:
+    rebuilt: tuple[Project, Path, dict[str, tuple[bytes, int]]],
+) -> None:
     project, out, before = rebuilt
     summary = build_many(project, project.unit_files(), out, jobs=2, force=True)
     assert {r.status for r in summary.results} == {"built"}
@@ -465,7 +522,8 @@ def test_a_forced_rebuild_leaves_mtimes_of_unchanged_files_alone(
 
 
 def test_province_outputs_are_rewritten_only_when_they_change(
-        mini: Callable[..., Project], tmp_path: Path) -> None:
+    mini: Callable[..., Project], tmp_path: Path
+) -> None:
     posts = {"thong-bao/a.md": post("A"), "tin-tuc/b.md": post("B", day="2026-11-10")}
     project = mini(posts=posts)
     out = tmp_path / "public"

@@ -9,14 +9,13 @@ from conftest import REPO
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from generator.rules import RULES
+from generator.clerk.rules import RULES
 
 GUIDE = REPO / "docs" / "huong-dan"
 
 
 def test_the_guide_builds_with_congxa_theme(tmp_path: Path) -> None:
-    config = load_config(str(GUIDE / "mkdocs.yml"), site_dir=str(tmp_path / "site"),
-                         strict=True)
+    config = load_config(str(GUIDE / "mkdocs.yml"), site_dir=str(tmp_path / "site"), strict=True)
     build(config)  # strict: a broken link or missing image aborts the build
     site = tmp_path / "site"
     home = (site / "index.html").read_text(encoding="utf-8")

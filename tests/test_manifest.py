@@ -15,8 +15,8 @@ import feedparser
 import jsonschema
 import pytest
 
-from generator.manifest import manifest, render_manifest
-from generator.project import Project
+from generator.site.manifest import manifest, render_manifest
+from generator.source.project import Project
 from tests.conftest import REPO, TODAY, post
 
 UNITS = ("phuong_ba_dinh", "phuong_cua_nam", "phuong_hoan_kiem", "xa_soc_son")
@@ -32,12 +32,14 @@ def schema() -> dict[str, Any]:
 def validate(data: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(data)
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(data)
 
 
 def read(public: Path, unit: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
-        (public / "ha_noi" / unit / "site.json").read_text(encoding="utf-8"))
+        (public / "ha_noi" / unit / "site.json").read_text(encoding="utf-8")
+    )
     return data
 
 
@@ -56,16 +58,19 @@ def test_every_demo_manifest_validates_against_the_shipped_schema(demo_public: P
 
 def test_the_schema_rejects_what_the_contract_forbids(demo_public: Path) -> None:
     data = read(demo_public, "phuong_hoan_kiem")
-    for broken in ({**data, "site_url": "http://phuonghoankiem.hanoi.gov.vn/"},
-                   {**data, "updated": "2026-11-24 16:30"},
-                   {k: v for k, v in data.items() if k != "conformance"},
-                   {**data, "essential": [{**data["essential"][0], "priority": "gap"}]}):
+    for broken in (
+        {**data, "site_url": "http://phuonghoankiem.hanoi.gov.vn/"},
+        {**data, "updated": "2026-11-24 16:30"},
+        {k: v for k, v in data.items() if k != "conformance"},
+        {**data, "essential": [{**data["essential"][0], "priority": "gap"}]},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             validate(broken)
 
 
 def test_updated_is_the_newest_post_date_not_the_build_time(
-        demo_public: Path, project: Project) -> None:
+    demo_public: Path, project: Project
+) -> None:
     for unit in UNITS:
         site = project.load_site(REPO / "communes" / "ha_noi" / f"{unit}.yml")
         data = read(demo_public, unit)
@@ -77,7 +82,8 @@ def test_updated_is_the_newest_post_date_not_the_build_time(
 
 
 def test_sections_follow_the_profile_and_count_their_items(
-        demo_public: Path, project: Project) -> None:
+    demo_public: Path, project: Project
+) -> None:
     data = read(demo_public, "phuong_hoan_kiem")
     assert [s["id"] for s in data["sections"]] == [s.id for s in project.profile.sections]
     site_dir = demo_public / "ha_noi" / "phuong_hoan_kiem"
@@ -112,15 +118,15 @@ def test_essential_lists_active_items_most_urgent_first(demo_public: Path) -> No
     assert urls[0].endswith("/thong-bao/cong-dien-khan-ung-pho-mua-lon-ngap-ung/")
     assert data["essential"][0]["priority"] == "khan-cap"
     assert data["essential"][0]["id"] == (
-        "tag:congxa,2025:00070/thong-bao/cong-dien-khan-ung-pho-mua-lon-ngap-ung")
+        "tag:congxa,2025:00070/thong-bao/cong-dien-khan-ung-pho-mua-lon-ngap-ung"
+    )
     assert not any("phong-chong-sot-xuat-huyet" in url for url in urls)  # expired
     # The same items, in the same order, as the essential feed.
     feed = feedparser.parse(demo_public / "ha_noi/phuong_hoan_kiem/feeds/thiet-yeu.xml")
     assert [e.link for e in feed.entries] == urls
 
 
-def test_conformance_names_required_sections_left_empty(
-        mini: Callable[..., Project]) -> None:
+def test_conformance_names_required_sections_left_empty(mini: Callable[..., Project]) -> None:
     project = mini(posts={"thong-bao/a.md": post("A")})
     site = project.load_site(project.unit_files()[0])
     data = manifest(site)
@@ -141,8 +147,13 @@ def test_a_site_without_posts_still_validates(mini: Callable[..., Project]) -> N
 
 
 def test_rendering_is_byte_stable(mini: Callable[..., Project]) -> None:
-    project = mini(posts={"thong-bao/a.md": post("A", extra="essential:\n  category: "
-                                                 "thien-tai-khan-cap\n  priority: khan-cap\n")})
+    project = mini(
+        posts={
+            "thong-bao/a.md": post(
+                "A", extra="essential:\n  category: thien-tai-khan-cap\n  priority: khan-cap\n"
+            )
+        }
+    )
     unit_file = project.unit_files()[0]
     first = render_manifest(project.load_site(unit_file))
     assert render_manifest(project.load_site(unit_file)) == first

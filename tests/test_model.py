@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import CongxaError, Problem
-from generator.project import Project
+from generator.source.project import Project
 from tests.conftest import UNIT_YML, post
 
 Mini = Callable[..., Project]
@@ -31,8 +31,11 @@ def only(project: Project) -> Problem:
 def test_valid_unit_loads_with_registry_identity(mini: Mini) -> None:
     project = mini(posts={"thong-bao/lich-hop.md": post()})
     site = project.load_site(project.unit_files()[0])
-    assert (site.unit.code, site.unit.name, site.unit.type) == ("00070", "Phường Hoàn Kiếm",
-                                                                "phường")
+    assert (site.unit.code, site.unit.name, site.unit.type) == (
+        "00070",
+        "Phường Hoàn Kiếm",
+        "phường",
+    )
     assert site.unit.province_name == "Thành phố Hà Nội"
     assert [p.slug for p in site.posts] == ["lich-hop"]
 
@@ -104,8 +107,7 @@ def test_name_matching_registry_without_diacritics_is_fine(mini: Mini) -> None:
 
 @pytest.mark.parametrize("url", ["http://x.gov.vn/", "x.gov.vn", "https:///path", "/relative"])
 def test_site_url_must_be_absolute_https(mini: Mini, url: str) -> None:
-    problem = only(mini(unit_yml=UNIT_YML.replace("https://phuonghoankiem.example.gov.vn/",
-                                                  url)))
+    problem = only(mini(unit_yml=UNIT_YML.replace("https://phuonghoankiem.example.gov.vn/", url)))
     assert problem.field == "site_url" and "https" in problem.message
 
 
@@ -131,10 +133,14 @@ def test_unparsable_date(mini: Mini, value: str) -> None:
     assert problem.line == 3
 
 
-@pytest.mark.parametrize("value,expected", [("20/11/2026", "2026-11-20T00:00:00+07:00"),
-                                            ("2026-11-20 08:30", "2026-11-20T08:30:00+07:00"),
-                                            ("2026-11-20T08:30:00+00:00",
-                                             "2026-11-20T08:30:00+00:00")])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("20/11/2026", "2026-11-20T00:00:00+07:00"),
+        ("2026-11-20 08:30", "2026-11-20T08:30:00+07:00"),
+        ("2026-11-20T08:30:00+00:00", "2026-11-20T08:30:00+00:00"),
+    ],
+)
 def test_dates_without_zone_are_vietnam_time(mini: Mini, value: str, expected: str) -> None:
     project = mini(posts={"thong-bao/a.md": post(day=value)})
     site = project.load_site(project.unit_files()[0])
@@ -168,8 +174,9 @@ def test_nfd_text_is_normalised(mini: Mini) -> None:
 
 
 def test_duplicate_slugs_in_a_section(mini: Mini) -> None:
-    project = mini(posts={"thong-bao/lich-hop.md": post(),
-                          "thong-bao/khac.md": post(extra="slug: lich-hop\n")})
+    project = mini(
+        posts={"thong-bao/lich-hop.md": post(), "thong-bao/khac.md": post(extra="slug: lich-hop\n")}
+    )
     problem = only(project)
     assert "duplicate slug" in problem.message and problem.field == "slug"
 
@@ -211,8 +218,7 @@ def test_five_megabyte_post_is_refused_with_advice(mini: Mini) -> None:
 def test_every_problem_of_a_file_is_reported_together(mini: Mini) -> None:
     text = "---\ntitle: [1]\ndate: mai\nessential:\n  category: khong-co\n  priority: gap\n---\n"
     found = problems_of(mini(posts={"thong-bao/a.md": text}))
-    assert {p.field for p in found} == {"title", "date", "essential.category",
-                                       "essential.priority"}
+    assert {p.field for p in found} == {"title", "date", "essential.category", "essential.priority"}
 
 
 def test_draft_is_not_published(mini: Mini) -> None:
@@ -221,7 +227,14 @@ def test_draft_is_not_published(mini: Mini) -> None:
 
 
 def test_problem_format_names_file_line_field_and_fix() -> None:
-    text = Problem("Thiếu trường (missing required field) `title`.", file=Path("a.md"), line=2,
-                   field="title", hint="thêm `title: ...`.").format()
-    assert text == ("a.md:2: lỗi (error) [title] Thiếu trường (missing required field) "
-                    "`title`. Cách sửa (fix): thêm `title: ...`.")
+    text = Problem(
+        "Thiếu trường (missing required field) `title`.",
+        file=Path("a.md"),
+        line=2,
+        field="title",
+        hint="thêm `title: ...`.",
+    ).format()
+    assert text == (
+        "a.md:2: lỗi (error) [title] Thiếu trường (missing required field) "
+        "`title`. Cách sửa (fix): thêm `title: ...`."
+    )

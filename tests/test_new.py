@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import post
 
-from generator.check import check
+from generator.clerk.check import check
+from generator.clerk.new import new_post
 from generator.cli import main
-from generator.new import new_post
-from generator.posts import load_post
-from generator.project import Project
+from generator.source.posts import load_post
+from generator.source.project import Project
 
 Mini = Callable[..., Project]
 UNIT = "communes/ha_noi/phuong_hoan_kiem.yml"
@@ -54,8 +54,9 @@ def test_documents_get_the_register_fields(project: Project) -> None:
     # The empty template is valid; `check` then asks for the number and the date.
     report = check(project)
     assert not report.errors
-    assert [p.rule for p in report.warnings if p.file and p.file.parent.name == "van-ban"] == \
-        ["document-incomplete"]
+    assert [p.rule for p in report.warnings if p.file and p.file.parent.name == "van-ban"] == [
+        "document-incomplete"
+    ]
 
 
 def test_never_overwrites(project: Project) -> None:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from conftest import REPO, post
 
+from generator.clerk.preview import Preview
 from generator.errors import ConfigError
-from generator.preview import Preview
-from generator.project import Project
+from generator.source.project import Project
 
 Mini = Callable[..., Project]
 POST = "content/ha_noi/phuong_hoan_kiem/thong-bao/lich-hop.md"
@@ -45,8 +45,7 @@ def wait_until(check: Callable[[], bool], seconds: float = 3.0) -> float:
 def preview(mini: Mini) -> Iterator[Preview]:
     project = mini(posts={"thong-bao/lich-hop.md": post(body="Họp lúc 8 giờ sáng.")})
     lines: list[str] = []
-    running = Preview(project, project.unit_files()[0], port=0, debounce=0.1,
-                      echo=lines.append)
+    running = Preview(project, project.unit_files()[0], port=0, debounce=0.1, echo=lines.append)
     running.lines = lines  # type: ignore[attr-defined]
     running.start()
     yield running
@@ -178,10 +177,22 @@ def test_a_unit_broken_from_the_start_still_serves_the_error(mini: Mini) -> None
 def test_cli_serve_stops_cleanly_on_ctrl_c(mini: Mini) -> None:
     project = mini(posts={"thong-bao/lich-hop.md": post()})
     process = subprocess.Popen(
-        [sys.executable, "-c", "from generator.cli import main; main()", "serve",
-         "communes/ha_noi/phuong_hoan_kiem.yml", "--port", "0", "--today", "2026-11-29"],
-        cwd=project.root, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+        [
+            sys.executable,
+            "-c",
+            "from generator.cli import main; main()",
+            "serve",
+            "communes/ha_noi/phuong_hoan_kiem.yml",
+            "--port",
+            "0",
+            "--today",
+            "2026-11-29",
+        ],
+        cwd=project.root,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     try:
         assert process.stderr is not None
         lines = []

@@ -21,16 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.project import Project
-from generator.serving import (
+from generator.publish.nginx import (
     LONG_CACHE,
     SHORT_CACHE,
     inline_hashes,
-    nginx_binary,
     nginx_conf,
-    running_nginx,
     write_nginx_conf,
 )
+from generator.source.project import Project
+from tests.nginx_runner import nginx_binary, running_nginx
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTS = {
@@ -61,8 +60,9 @@ def port(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         pytest.skip("nginx is not installed (apt-get install nginx)")
     number = free_port()
     work = tmp_path_factory.mktemp("serving")
-    conf = write_nginx_conf(Project.discover(REPO), demo_public, "ha_noi",
-                            listen=f"127.0.0.1:{number}")
+    conf = write_nginx_conf(
+        Project.discover(REPO), demo_public, "ha_noi", listen=f"127.0.0.1:{number}"
+    )
     # A copy: the module's own conf fixture rewrites the published one.
     copy = work / "ha_noi.conf"
     shutil.copy(conf, copy)
@@ -126,10 +126,16 @@ def test_nginx_accepts_the_conf(conf: Path, tmp_path: Path) -> None:
     if nginx_binary() is None:
         pytest.skip("nginx is not installed")
     main = tmp_path / "main.conf"
-    main.write_text(f"events {{}}\nhttp {{ include /etc/nginx/mime.types; include {conf}; }}\n"
-                    f"pid {tmp_path}/pid;\nerror_log {tmp_path}/error.log;\n")
-    check = subprocess.run([str(nginx_binary()), "-t", "-c", str(main), "-p", str(tmp_path)],
-                           check=False, capture_output=True, text=True)
+    main.write_text(
+        f"events {{}}\nhttp {{ include /etc/nginx/mime.types; include {conf}; }}\n"
+        f"pid {tmp_path}/pid;\nerror_log {tmp_path}/error.log;\n"
+    )
+    check = subprocess.run(
+        [str(nginx_binary()), "-t", "-c", str(main), "-p", str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
 
 
@@ -148,10 +154,12 @@ def test_each_unit_answers_on_its_own_host(port: int, demo_public: Path, unit: s
 
 def test_fingerprinted_assets_are_cached_for_a_year(port: int, demo_public: Path) -> None:
     site = demo_public / "ha_noi" / "phuong_hoan_kiem"
-    assets = [*site.glob("assets/javascripts/bundle.*.min.js"),
-              *site.glob("assets/javascripts/workers/search.*.min.js"),
-              *site.glob("assets/stylesheets/main.*.min.css"),
-              *site.glob("assets/stylesheets/palette.*.min.css")]
+    assets = [
+        *site.glob("assets/javascripts/bundle.*.min.js"),
+        *site.glob("assets/javascripts/workers/search.*.min.js"),
+        *site.glob("assets/stylesheets/main.*.min.css"),
+        *site.glob("assets/stylesheets/palette.*.min.css"),
+    ]
     assert len(assets) == 4
     for asset in assets:
         response = get(port, HOSTS["phuong_hoan_kiem"], "/" + asset.relative_to(site).as_posix())
@@ -162,11 +170,17 @@ def test_fingerprinted_assets_are_cached_for_a_year(port: int, demo_public: Path
         assert len(response.body) < asset.stat().st_size / 2  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("path,kind", [
-    ("/feeds/rss.xml", "text/xml"), ("/feeds/atom.xml", "text/xml"),
-    ("/site.json", "application/json"), ("/search/search_index.json", "application/json"),
-    ("/sitemap.xml", "text/xml"), ("/van-ban/", "text/html"),
-])
+@pytest.mark.parametrize(
+    "path,kind",
+    [
+        ("/feeds/rss.xml", "text/xml"),
+        ("/feeds/atom.xml", "text/xml"),
+        ("/site.json", "application/json"),
+        ("/search/search_index.json", "application/json"),
+        ("/sitemap.xml", "text/xml"),
+        ("/van-ban/", "text/html"),
+    ],
+)
 def test_html_feeds_and_manifest_have_short_cache(port: int, path: str, kind: str) -> None:
     response = get(port, HOSTS["phuong_hoan_kiem"], path)
     assert response.status == 200
@@ -212,9 +226,11 @@ def test_province_page_and_its_build_state(port: int, demo_public: Path) -> None
 
 def test_inline_hashes_skip_data_blocks_and_external_scripts(tmp_path: Path) -> None:
     page = tmp_path / "index.html"
-    page.write_text('<style>a{}</style><script src="x.js"></script>'
-                    '<script id="__config" type="application/json">{}</script>'
-                    "<script>run()</script>")
+    page.write_text(
+        '<style>a{}</style><script src="x.js"></script>'
+        '<script id="__config" type="application/json">{}</script>'
+        "<script>run()</script>"
+    )
     styles, scripts = inline_hashes(page)
     digest = base64.b64encode(hashlib.sha256(b"a{}").digest()).decode()
     assert styles == (f"'sha256-{digest}'",)

@@ -20,17 +20,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from ..errors import AuditError, ConfigError, Problem
-from ..profile import load_profile
-from ..registry import RegistryUnit
-from ..text import fold, slugify
-from .page import PageSummary, parse_date
+from generator.audit.page import PageSummary, parse_date
+from generator.errors import AuditError, ConfigError, Problem
+from generator.source.profile import load_profile
+from generator.source.registry import RegistryUnit
+from generator.text import fold, slugify
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
 @dataclass(frozen=True)
-class Section:
+class AuditSection:
     id: str
     title: str
     phrases: tuple[str, ...]  # folded phrases that recognise it on any site
@@ -41,7 +41,7 @@ class AuditProfile:
     """What a conformant page shows, and how pages name their unit."""
 
     id: str
-    sections: tuple[Section, ...]
+    sections: tuple[AuditSection, ...]
     type_words: tuple[str, ...]
     markers: tuple[tuple[str, str], ...]  # (folded phrase, reason)
 
@@ -61,7 +61,7 @@ def audit_profile() -> AuditProfile:
         return AuditProfile(
             id=profile.id,
             sections=tuple(
-                Section(s.id, s.title, _phrases(s.title, phrases.get(s.id) or []))
+                AuditSection(s.id, s.title, _phrases(s.title, phrases.get(s.id) or []))
                 for s in profile.post_sections()
                 if s.required
             ),

@@ -1,6 +1,6 @@
 """`congxa audit` and `congxa report`: parse options, call the library, print, exit.
 
-Exit codes (ARCHITECTURE.md): 0 the run went through; 1 some input rows or files had
+Exit codes (docs/architecture.md): 0 the run went through; 1 some input rows or files had
 errors, or the run was interrupted (what was checked is stored); 2 wrong usage or an
 unreadable setup (registry, URL list, database, settings). Failing sites are findings of
 the audit, not errors: they do not change the exit code.
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from ..errors import CongxaError
+from generator.errors import CongxaError
 
 if TYPE_CHECKING:
-    from .run import Progress
+    from generator.audit.run import Progress
 
 EXAMPLE_AUDIT = """
 Ví dụ (example):
@@ -173,10 +173,10 @@ def audit_command(
             raise click.UsageError("Cần --communes DIR hoặc --urls CSV (where are the URLs?).")
         communes_dir = Path("communes")
     # The crawler (aiohttp) is imported only when an audit runs: `congxa build` stays quick.
-    from .crawl import CrawlSettings
-    from .net import parse_pins
-    from .report import format_summary
-    from .run import AuditOptions, run_audit
+    from generator.audit.crawl import CrawlSettings
+    from generator.audit.net import parse_pins
+    from generator.audit.report import format_summary
+    from generator.audit.run import AuditOptions, run_audit
 
     try:
         settings = CrawlSettings(
@@ -237,7 +237,7 @@ def audit_command(
 )
 def report_command(db: Path, out: Path) -> None:
     """Dựng lại báo cáo từ cơ sở dữ liệu (rebuild the coverage report from the database)."""
-    from .report import format_summary, report_from_db
+    from generator.audit.report import format_summary, report_from_db
 
     try:
         report, files = report_from_db(db, out)

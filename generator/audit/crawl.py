@@ -1,6 +1,6 @@
 """The audit's HTTP client: one GET per URL, bounded in time, bytes, redirects and addresses.
 
-aiohttp lives behind this module only (STYLE.md: wrap third-party APIs once). Failures come
+aiohttp lives behind this module only. Failures come
 back as data (`Fetched.outcome`), never as exceptions, because a failing site is a finding
 of the audit, not an error of the program.
 """
@@ -21,9 +21,16 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from .. import __version__
-from ..errors import AuditError, Problem
-from .net import GuardedResolver, NoDnsError, Pins, PrivateAddressError, is_public, parse_address
+from generator import __version__
+from generator.audit.net import (
+    GuardedResolver,
+    NoDnsError,
+    Pins,
+    PrivateAddressError,
+    is_public,
+    parse_address,
+)
+from generator.errors import AuditError, Problem
 
 # Named so a site owner who sees it in a log knows who asked and why.
 USER_AGENT = (

@@ -1,7 +1,7 @@
 """Indicators 1.3 and 1.4 (and the đặc khu line), computed from a run's results.
 
 Definitions and targets are data (`generator/data/indicators.yml`): which unit types count
-toward which indicator is the plan's decision, not the code's (STANDARDS.md).
+toward which indicator is the plan's decision, not the code's (docs/architecture.md, Audit).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import AuditError, Problem
-from .results import UNCHECKED, UnitResult
+from generator.audit.results import UNCHECKED, UnitResult
+from generator.errors import AuditError, Problem
 
 NATIONAL = "national"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from ..errors import AuditError, Problem
+from generator.errors import AuditError, Problem
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

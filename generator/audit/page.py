@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
-# Dates without a zone are Vietnam time (ARCHITECTURE.md, posts).
+# Dates without a zone are Vietnam time (docs/architecture.md, posts).
 VIETNAM = timezone(timedelta(hours=7))
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
 _HEADINGS = frozenset({"h1", "h2", "h3"})

@@ -16,12 +16,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..errors import AuditError, Problem
-from .indicators import NATIONAL, Indicator, IndicatorRow, compute_indicators, load_indicators
-from .report_html import render_html
-from .results import STATUSES, UNCHECKED, UnitResult
-from .store import RunRecord, Store
+from generator import __version__
+from generator.audit.indicators import (
+    NATIONAL,
+    Indicator,
+    IndicatorRow,
+    compute_indicators,
+    load_indicators,
+)
+from generator.audit.report_html import render_html
+from generator.audit.results import STATUSES, UNCHECKED, UnitResult
+from generator.audit.store import RunRecord, Store
+from generator.errors import AuditError, Problem
 
 RESULT_COLUMNS = (
     "run_id",

@@ -10,11 +10,11 @@ from collections import defaultdict
 from html import escape
 from typing import TYPE_CHECKING
 
-from .. import __version__
-from .indicators import NATIONAL, IndicatorRow
+from generator import __version__
+from generator.audit.indicators import NATIONAL, IndicatorRow
 
 if TYPE_CHECKING:
-    from .report import Report, TrendPoint
+    from generator.audit.report import Report, TrendPoint
 
 STATUS_LABELS = {
     "ok": "có trang (ok)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The contract's statuses (ARCHITECTURE.md, Audit results). A unit "has a page" when `ok`.
+# The contract's statuses (docs/architecture.md, Audit results). A unit "has a page" when `ok`.
 STATUSES = (
     "ok",
     "no_url",

@@ -17,17 +17,17 @@ from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver
 
-from .. import __version__
-from ..errors import AuditError, Problem
-from ..registry import Registry, RegistryUnit, load_registry
-from .check import CheckRules, check_unit
-from .classify import audit_profile
-from .crawl import Crawler, CrawlSettings
-from .indicators import default_year, load_indicators
-from .report import Report, build_report, write_report
-from .results import UnitResult
-from .sources import UrlSource, load_commune_urls, load_urls_csv
-from .store import Store
+from generator import __version__
+from generator.audit.classify import audit_profile
+from generator.audit.crawl import Crawler, CrawlSettings
+from generator.audit.indicators import default_year, load_indicators
+from generator.audit.probe import CheckRules, check_unit
+from generator.audit.report import Report, build_report, write_report
+from generator.audit.results import UnitResult
+from generator.audit.sources import UrlSource, load_commune_urls, load_urls_csv
+from generator.audit.store import Store
+from generator.errors import AuditError, Problem
+from generator.source.registry import Registry, RegistryUnit, load_registry
 
 Job = tuple[RegistryUnit, list[str]]
 _FLUSH_EVERY = 200  # results per database transaction

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import AuditError, Problem
-from ..registry import Registry, normalise_code
+from generator.errors import AuditError, Problem
+from generator.source.registry import Registry, normalise_code
 
 
 @dataclass(frozen=True)

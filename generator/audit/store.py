@@ -16,9 +16,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from ..errors import AuditError, Problem
-from ..registry import RegistryUnit
-from .results import UNCHECKED, UnitResult
+from generator.audit.results import UNCHECKED, UnitResult
+from generator.errors import AuditError, Problem
+from generator.source.registry import RegistryUnit
 
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (
@@ -291,11 +291,21 @@ class Store:
 
 def _result(row: tuple[Any, ...]) -> UnitResult:
     urls = json.loads(row[6])
-    unit = {"code": row[0], "name": row[1], "type": row[2], "type_id": row[3],
-            "province_code": row[4], "province_name": row[5]}
+    unit = {
+        "code": row[0],
+        "name": row[1],
+        "type": row[2],
+        "type_id": row[3],
+        "province_code": row[4],
+        "province_name": row[5],
+    }
     if row[7] is None:
-        return UnitResult(**unit, status=UNCHECKED, url=urls[0] if urls else "",
-                          detail="not checked: the run was interrupted")
+        return UnitResult(
+            **unit,
+            status=UNCHECKED,
+            url=urls[0] if urls else "",
+            detail="not checked: the run was interrupted",
+        )
     return UnitResult(
         **unit,
         status=row[7],

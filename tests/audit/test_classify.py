@@ -18,7 +18,7 @@ from generator.audit.classify import (
     parse_manifest,
 )
 from generator.audit.page import newest_feed_date, parse_date, parse_page
-from generator.registry import RegistryUnit
+from generator.source.registry import RegistryUnit
 
 from . import farm as f
 

@@ -10,7 +10,7 @@ import pytest
 from generator.audit.results import UnitResult
 from generator.audit.run import AuditOptions, AuditOutcome, Progress, run_audit, spread_by_host
 from generator.audit.store import Store
-from generator.registry import RegistryUnit
+from generator.source.registry import RegistryUnit
 
 from .conftest import Case, farm_settings
 

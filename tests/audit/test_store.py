@@ -11,7 +11,7 @@ from generator.audit import store as store_module
 from generator.audit.results import UnitResult
 from generator.audit.store import Store
 from generator.errors import AuditError
-from generator.registry import RegistryUnit
+from generator.source.registry import RegistryUnit
 
 UNITS = [
     RegistryUnit(

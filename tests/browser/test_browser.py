@@ -21,8 +21,11 @@ from typing import Any
 
 import pytest
 
-from generator.project import Project
-from generator.serving import nginx_binary, running_nginx, write_nginx_conf
+from generator.publish.nginx import (
+    write_nginx_conf,
+)
+from generator.source.project import Project
+from tests.nginx_runner import nginx_binary, running_nginx
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -92,8 +95,10 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         missing("npm packages missing: run `npm ci` in tests/browser")
     port = served
     base = f"http://{UNIT_HOST}:{port}/"
-    pages = [{"name": name, "url": base + path, "unit": True, "pdf": name == "post"}
-             for name, path in PAGES.items()]
+    pages = [
+        {"name": name, "url": base + path, "unit": True, "pdf": name == "post"}
+        for name, path in PAGES.items()
+    ]
     pages.append({"name": "province", "url": f"http://{PROVINCE_HOST}:{port}/", "unit": False})
     work = tmp_path_factory.mktemp("browser")
     if ARTIFACTS.exists():
@@ -102,16 +107,27 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         "executable": CHROMIUM,
         "hosts": [UNIT_HOST, OTHER_UNIT_HOST, PROVINCE_HOST],
         "pages": pages,
-        "searches": [{"name": n, "url": f"http://{h}:{port}/", "query": q, "expect": e}
-                     for n, h, q, e in SEARCHES],
-        "weight": {"post": base + POST, "warm": base, "other": base + "thong-bao/"
-                   "tap-huan-phong-chay-chua-chay-ho-kinh-doanh/"},
+        "searches": [
+            {"name": n, "url": f"http://{h}:{port}/", "query": q, "expect": e}
+            for n, h, q, e in SEARCHES
+        ],
+        "weight": {
+            "post": base + POST,
+            "warm": base,
+            "other": base + "thong-bao/tap-huan-phong-chay-chua-chay-ho-kinh-doanh/",
+        },
         "artifacts": str(ARTIFACTS),
         "output": str(work / "report.json"),
     }
     (work / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    run = subprocess.run([node, str(HERE / "run.mjs"), str(work / "config.json")],
-                         cwd=HERE, check=False, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [node, str(HERE / "run.mjs"), str(work / "config.json")],
+        cwd=HERE,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-4000:]
     data: dict[str, Any] = json.loads((work / "report.json").read_text(encoding="utf-8"))
     (ARTIFACTS / "report.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -173,8 +189,9 @@ def test_print_hides_navigation_and_shows_url_and_date(report: dict[str, Any], n
 
 
 @pytest.mark.parametrize("name", ALL_PAGES)
-def test_no_request_leaves_the_host_and_no_script_is_blocked(report: dict[str, Any],
-                                                              name: str) -> None:
+def test_no_request_leaves_the_host_and_no_script_is_blocked(
+    report: dict[str, Any], name: str
+) -> None:
     page = report["pages"][name]
     for view in (page, page["mobile"]):
         assert view["offHost"] == []
@@ -204,7 +221,8 @@ def test_post_weight_cold_and_cached(report: dict[str, Any]) -> None:
     weight = report["weight"]
     assert weight["offHost"] == []
     assert weight["cold"]["total"] < 150_000, sorted(
-        weight["cold"]["requests"], key=lambda r: -r["bytes"])[:8]
+        weight["cold"]["requests"], key=lambda r: -r["bytes"]
+    )[:8]
     assert weight["cached"]["total"] < 30_000, weight["cached"]["requests"]
 
 
@@ -216,9 +234,17 @@ def test_html_is_valid_per_nu_checker(report: dict[str, Any], demo_public: Path)
         missing("vnu.jar missing: run `npm ci` in tests/browser")
     files = [demo_public / "ha_noi" / UNIT / path / "index.html" for path in PAGES.values()]
     files.append(demo_public / "ha_noi" / "index.html")
-    run = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
-                          *map(str, files)], check=False, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *map(str, files)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(run.stderr or '{"messages": []}')["messages"]
-    errors = [f"{Path(m.get('url', '')).parent.name}:{m.get('lastLine')}: {m['message']}"
-              for m in messages if m.get("type") == "error"]
+    errors = [
+        f"{Path(m.get('url', '')).parent.name}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
     assert errors == []

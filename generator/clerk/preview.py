@@ -1,0 +1,303 @@
+"""`congxa serve`: a live preview of one unit for the clerk who writes it.
+
+Build with the same renderer as `congxa build` into a temporary folder, serve it on
+127.0.0.1, watch the unit's files with watchdog, rebuild after a quiet moment (debounce),
+and tell open pages to reload over Server-Sent Events. A save that breaks a file never
+takes the preview down: the last good build stays served, with the error as a banner.
+Nothing preview-only is written into the built files: the reload script and the banner
+are added to HTML responses as they are served.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from generator.clerk.preview_server import PreviewServer
+from generator.errors import ConfigError, CongxaError, Problem
+from generator.publish.build import input_digest, render, write_outputs
+from generator.site.jinja_cache import forget_theme_listing
+from generator.site.theme import theme_dir
+from generator.source.posts import PROVINCE_FOLDER
+from generator.source.project import Project
+
+SETTINGS_FILE = "congxa.yml"
+# Files editors write beside the real one while saving; they never shape the site.
+_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".kate-swp")
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """The outcome of the latest build attempt, and the last good build."""
+
+    generation: int  # grows with every attempt, good or bad: clients reload on change
+    site_dir: Path | None  # the last good build; None until one succeeded
+    problems: tuple[Problem, ...] = ()  # of the latest attempt; empty when it succeeded
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class Preview:
+    """Build, serve and rebuild one unit. `start()`, then `wait()` or `stop()`."""
+
+    def __init__(
+        self,
+        project: Project,
+        unit_file: Path,
+        *,
+        port: int = 8000,
+        debounce: float = 0.2,
+        echo: Callable[[str], None] = _stderr,
+    ) -> None:
+        self.project = project
+        self.unit_file = unit_file.resolve()
+        self.port = port
+        self.debounce = debounce
+        self.echo = echo
+        self._state = BuildState(0, None)
+        self._changed = threading.Condition()
+        self._stopping = threading.Event()
+        self._dirty = threading.Event()
+        self._last_event = 0.0
+        self._last_digest: str | None = None
+        self._workdir = Path(tempfile.mkdtemp(prefix="congxa-serve-"))
+        self._server: PreviewServer | None = None
+        self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._builder: threading.Thread | None = None
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def state(self) -> BuildState:
+        return self._state
+
+    @property
+    def url(self) -> str:
+        port = self._server.port if self._server else self.port
+        return f"http://127.0.0.1:{port}/"
+
+    def start(self) -> None:
+        """First build, then the server, the watcher and the rebuild thread.
+
+        Raises ConfigError when the unit file is missing or the port is taken.
+        """
+        if not self.unit_file.is_file():
+            raise ConfigError(
+                Problem(
+                    f"Không tìm thấy tệp đơn vị {self.unit_file} (unit file not found).",
+                    hint="ghi đường dẫn tới tệp trong communes/.",
+                )
+            )
+        self.rebuild()
+        self._server = PreviewServer(self, self.port)
+        self._server.start()
+        self._observer = self._watch()
+        self._builder = threading.Thread(
+            target=self._rebuild_loop, name="congxa-rebuild", daemon=True
+        )
+        self._builder.start()
+
+    def wait(self) -> None:
+        """Block until Ctrl-C (KeyboardInterrupt), SIGTERM, or `stop()` from another thread."""
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, lambda *_: self._stopping.set()) if main else None
+        try:
+            while not self._stopping.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def stop(self) -> None:
+        """Stop watching and serving, and remove the temporary builds."""
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()  # wakes reload streams so they end
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._builder is not None:
+            self._builder.join(timeout=30)
+        if self._server is not None:
+            self._server.stop()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def wait_for_change(self, generation: int | None, timeout: float) -> BuildState:
+        """The state once its generation differs from `generation` (or after `timeout`)."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._state.generation != generation or self._stopping.is_set(),
+                timeout=timeout,
+            )
+            return self._state
+
+    def rebuild(self) -> BuildState:
+        """Build now; on failure keep the last good build and report the problems."""
+        digest = self._digest()
+        if digest is not None and digest == self._last_digest:
+            return self._state  # saved without a change: nothing to do
+        self._last_digest = digest
+        start = time.monotonic()
+        target = self._workdir / f"b{self._state.generation + 1}" / "site"
+        problems: tuple[Problem, ...] = ()
+        try:
+            site = self.project.load_site(self.unit_file)
+            forget_theme_listing()  # a theme file added since the last build must be seen
+            render(site, target, self.project)
+            write_outputs(site, target)
+        except CongxaError as exc:
+            problems = tuple(exc.problems)
+        except Exception as exc:  # noqa: BLE001 - a preview must survive any bad save
+            problems = (
+                Problem(
+                    f"Lỗi không mong đợi khi dựng trang (unexpected build error): "
+                    f"{type(exc).__name__}: {exc}",
+                    file=self.unit_file,
+                    hint="sửa lại tệp vừa lưu; nếu lỗi còn, báo nhóm kỹ thuật.",
+                ),
+            )
+        seconds = time.monotonic() - start
+        previous = self._state
+        good = previous.site_dir if problems else target
+        state = BuildState(previous.generation + 1, good, problems, seconds)
+        with self._changed:
+            self._state = state
+            self._changed.notify_all()
+        self._report(state)
+        self._prune(keep={good, previous.site_dir})
+        return state
+
+    # -- building --------------------------------------------------------------------------
+
+    def _digest(self) -> str | None:
+        try:
+            return input_digest(self.project, self.unit_file)
+        except OSError:
+            return None  # a file vanished mid-save: build anyway, the next event settles it
+
+    def _report(self, state: BuildState) -> None:
+        if state.ok:
+            self.echo(
+                f"Đã dựng trang trong {state.seconds:.1f} giây (built in {state.seconds:.1f} s)."
+            )
+            return
+        for problem in state.problems:
+            self.echo(problem.format())
+        if state.site_dir is not None:
+            self.echo(
+                "Bản sửa vừa lưu có lỗi; trang xem trước vẫn hiển thị bản dựng trước "
+                "(kept the last good build). Sửa lỗi rồi lưu lại."
+            )
+        else:
+            self.echo("Chưa dựng được trang (no good build yet). Sửa lỗi rồi lưu lại.")
+
+    def _prune(self, keep: set[Path | None]) -> None:
+        """Remove builds nobody serves any more (the current and previous stay)."""
+        kept = {p.parent for p in keep if p is not None}
+        for folder in self._workdir.iterdir():
+            if folder not in kept:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _rebuild_loop(self) -> None:
+        while not self._stopping.is_set():
+            if not self._dirty.wait(0.1):
+                continue
+            # Debounce: editors write a file in several steps; build once they are done.
+            while time.monotonic() - self._last_event < self.debounce:
+                if self._stopping.wait(0.05):
+                    return
+            self._dirty.clear()
+            self.rebuild()
+
+    # -- watching --------------------------------------------------------------------------
+
+    def watched(self) -> list[tuple[Path, bool]]:
+        """(folder, recursive) pairs: the unit file's folder, its content, the province's
+        shared posts, the themes and the project settings."""
+        folders: list[tuple[Path, bool]] = [
+            (self.unit_file.parent, False),
+            (self.project.root, False),
+        ]
+        for target in self._roots():
+            folder = _existing(target)
+            if folder == target or folder.is_relative_to(self.project.root):
+                folders.append((folder, True))
+        return list(dict.fromkeys(folders))
+
+    def _roots(self) -> list[Path]:
+        unit_dir, province_dir = self.project.content_for(self.unit_file)
+        roots = [unit_dir, province_dir / PROVINCE_FOLDER, theme_dir(), self.project.theme_dir]
+        return [root.resolve() for root in roots if root is not None]
+
+    def relevant(self, path: Path) -> bool:
+        """Does a change of `path` shape this unit's site?"""
+        name = path.name
+        if name.startswith((".", "#")) or name.endswith(_TEMP_SUFFIXES) or name == "4913":
+            return False
+        if any(path.is_relative_to(root) for root in self._roots()):
+            return True
+        files = {
+            self.unit_file,
+            self.project.root / SETTINGS_FILE,
+            self.project.profile_file,
+            self.project.registry_csv,
+        }
+        return path in files
+
+    def _watch(self) -> Observer:  # type: ignore[valid-type]
+        observer = Observer()
+        handler = _Handler(self)
+        for folder, recursive in self.watched():
+            observer.schedule(handler, str(folder), recursive=recursive)
+        observer.daemon = True
+        observer.start()
+        return observer
+
+    def _touched(self) -> None:
+        self._last_event = time.monotonic()
+        self._dirty.set()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if raw and self.preview.relevant(Path(str(raw)).resolve()):
+                self.preview._touched()
+                return
+
+
+def _existing(path: Path) -> Path:
+    """`path`, or its nearest existing parent (a unit may have no content folder yet)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

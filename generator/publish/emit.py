@@ -1,0 +1,56 @@
+"""`congxa build --emit-mkdocs DIR`: write each unit as a plain MkDocs project.
+
+The projects need only MkDocs and Material (the theme overrides are copied in), so they
+serve as the peer in benchmarks and as a way out for anyone leaving congxa.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from generator.errors import CongxaError, Problem
+from generator.site.config import config_dict
+from generator.site.feeds import write_feeds
+from generator.site.manifest import write_manifest
+from generator.site.pages import build_pages
+from generator.site.theme import theme_dir
+from generator.site.urls import published_files
+from generator.source.project import Project
+
+
+def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Problem]:
+    """One folder per unit: mkdocs.yml, docs/ (pages, attachments, feeds), overrides/."""
+    problems: list[Problem] = []
+    for unit_file in unit_files:
+        try:
+            site = project.load_site(unit_file)
+        except CongxaError as exc:
+            problems.extend(exc.problems)
+            continue
+        root = dest / unit_file.parent.name / unit_file.stem
+        if root.exists():
+            shutil.rmtree(root)
+        docs = root / "docs"
+        for page in build_pages(site):
+            target = docs / page.src_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page.markdown, encoding="utf-8")
+        for uri, source in published_files(site).items():  # what the plugin publishes
+            target = docs / uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        write_feeds(site, docs)
+        write_manifest(site, docs)
+        shutil.copytree(theme_dir(), root / "overrides")
+        config = config_dict(site, root / "site", docs)
+        config["docs_dir"] = "docs"
+        config["site_dir"] = "site"
+        config["theme"]["custom_dir"] = "overrides"
+        config.pop("validation", None)
+        (root / "mkdocs.yml").write_text(
+            yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return problems

@@ -1,0 +1,304 @@
+"""Serving: a ready nginx configuration for a province's published sites.
+
+`public/<province>/nginx.conf` holds one `server` block per unit host (taken from the
+`site_url` in the unit's published `site.json`) plus one for the province page. It is
+meant to be included in nginx's `http {}` block, which must include `mime.types` (Debian's
+/etc/nginx/nginx.conf does):
+
+    # /etc/nginx/conf.d/congxa-ha_noi.conf
+    include /srv/congxa/public/ha_noi/nginx.conf;
+
+Choices, each for a reason:
+- `root` is the unit's published path, a symbolic link switched atomically by
+  `publish.py`; nginx follows it on every request (`disable_symlinks off`, the default, and
+  no `open_file_cache`), so a new version is live the moment the link moves, with no reload.
+- gzip for text types: pages are read on cheap phones over slow links (Circular 26/2020).
+- Material's fingerprinted assets (`bundle.<hash>.min.js`, `main.<hash>.min.css`, the
+  search worker) change name when they change, so they are cached for a year and
+  `immutable`; other assets for an hour; HTML, feeds, `site.json` and the search index for
+  five minutes, so a published correction reaches readers quickly.
+- Content-Security-Policy with `script-src 'self'` and no 'unsafe-inline': congxa's theme
+  moves Material's inline bootstrap scripts into `assets/javascripts/congxa.js`. Inline
+  `<style>` blocks that remain (a unit's own primary colour; the province page's styles)
+  are allowed by their SHA-256 hash, read from the published pages, not by 'unsafe-inline'.
+  `img-src data:` is needed because Material's CSS draws its icons from data: URIs.
+- No third-party origin anywhere: a commune page must not leak its readers to anyone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from generator import __version__
+from generator.source.project import Project
+
+CONF_NAME = "nginx.conf"
+LONG_CACHE = "public, max-age=31536000, immutable"
+ASSET_CACHE = "public, max-age=3600"
+SHORT_CACHE = "public, max-age=300"
+
+GZIP_TYPES = (
+    "text/plain text/css text/xml application/javascript text/javascript "
+    "application/json application/xml application/rss+xml application/atom+xml "
+    "image/svg+xml"
+)
+# Material's fingerprinted files: bundle.a5f9d56c.min.js, workers/search.a7633da7.min.js,
+# main.57a0d79d.min.css, palette.fb2fffe2.min.css and their source maps.
+FINGERPRINTED = r"\.[0-9a-f]{8}\.min\.(?:js|css)(?:\.map)?$"
+STATIC = r"\.(?:css|js|map|png|jpe?g|gif|webp|svg|ico|woff2?|pdf|docx?|xlsx?|odt|ods|zip)$"
+
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_INLINE = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
+_SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
+_DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?application/(?:ld\+)?json""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Host:
+    """One server block: who it answers for, what it serves, which inline styles it allows."""
+
+    name: str
+    root: Path
+    label: str
+    style_hashes: tuple[str, ...] = ()
+    script_hashes: tuple[str, ...] = ()
+
+
+def inline_hashes(page: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """CSP hashes of the inline `<style>` and executable inline `<script>` blocks of a page.
+
+    Data blocks (`<script type="application/json">`, Material's `__config`) are not run, so
+    the policy does not need them.
+    """
+    if not page.is_file():
+        return (), ()
+    styles: set[str] = set()
+    scripts: set[str] = set()
+    for tag, attrs, body in _INLINE.findall(page.read_text(encoding="utf-8", errors="replace")):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        token = f"'sha256-{digest}'"
+        if tag.lower() == "style":
+            styles.add(token)
+        elif not _SRC.search(attrs) and not _DATA_TYPE.search(attrs):
+            scripts.add(token)
+    return tuple(sorted(styles)), tuple(sorted(scripts))
+
+
+def _hashes_of(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # The head of every page comes from the same template, so the home page and the 404
+    # page carry every inline block the site has; reading 40 pages per unit for 3,321
+    # units on every nightly run would cost more than it finds.
+    styles: set[str] = set()
+    scripts: set[str] = set()
+    for name in ("index.html", "404.html"):
+        s, j = inline_hashes(root / name)
+        styles.update(s)
+        scripts.update(j)
+    return tuple(sorted(styles)), tuple(sorted(scripts))
+
+
+def unit_hosts(project: Project, out: Path, province_folder: str) -> tuple[list[Host], list[str]]:
+    """Every published unit of the province that has a host of its own; and notes on the
+    units left out (no published site, a site_url with a path, a host used twice)."""
+    province_out = out / province_folder
+    hosts: list[Host] = []
+    notes: list[str] = []
+    seen: dict[str, str] = {}
+    names = sorted(
+        {f.stem for f in project.unit_files([project.communes_dir / province_folder])}
+        if (project.communes_dir / province_folder).is_dir()
+        else set()
+    )
+    # A unit whose commune file is gone or broken still has its last published site: keep
+    # serving whatever is published, so list the folders too.
+    names = sorted(
+        set(names)
+        | {
+            p.name
+            for p in province_out.iterdir()
+            if not p.name.startswith(".") and (p / "site.json").is_file()
+        }
+    )
+    for name in names:
+        root = province_out / name
+        manifest = root / "site.json"
+        if not manifest.is_file():
+            notes.append(f"{name}: chưa xuất bản (not published yet)")
+            continue
+        try:
+            site_url = str(json.loads(manifest.read_text(encoding="utf-8"))["site_url"])
+        except (OSError, ValueError, KeyError) as exc:
+            notes.append(f"{name}: site.json không đọc được (unreadable): {exc}")
+            continue
+        parts = urlsplit(site_url)
+        host = (parts.hostname or "").lower()
+        if not _HOST.match(host):
+            notes.append(f"{name}: tên miền không hợp lệ (invalid host) {host!r}")
+        elif parts.path not in ("", "/"):
+            notes.append(
+                f"{name}: site_url có đường dẫn (has a path) {site_url}; "
+                "chỉ phục vụ trang ở gốc tên miền (served only at a host's root)"
+            )
+        elif host in seen:
+            notes.append(f"{name}: tên miền {host} đã dùng cho (host already used by) {seen[host]}")
+        else:
+            seen[host] = name
+            styles, scripts = _hashes_of(root)
+            hosts.append(Host(host, root, name, styles, scripts))
+    return hosts, notes
+
+
+def province_host_for(hosts: list[Host], province_folder: str) -> str:
+    """The province page's host: the domain its units share ('hanoi.gov.vn'), if any."""
+    labels = [h.name.split(".") for h in hosts]
+    common: list[str] = []
+    if labels:
+        for parts in zip(*(reversed(x) for x in labels), strict=False):
+            if len(set(parts)) != 1:
+                break
+            common.insert(0, parts[0])
+    if len(common) >= 2 and not any(len(x) == len(common) for x in labels):
+        return ".".join(common)
+    return province_folder.replace("_", "-") + ".localhost"
+
+
+def csp(host: Host) -> str:
+    styles = " ".join(("'self'",) + host.style_hashes)
+    scripts = " ".join(("'self'",) + host.script_hashes)
+    return (
+        "default-src 'self'; "
+        f"script-src {scripts}; style-src {styles}; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+def _headers(host: Host, cache: str, indent: str) -> list[str]:
+    # add_header in a location replaces every add_header of the server, so each location
+    # repeats the full set; `always` puts them on 404s too.
+    return [
+        f'{indent}add_header Cache-Control "{cache}" always;',
+        f'{indent}add_header Content-Security-Policy "{csp(host)}" always;',
+        f'{indent}add_header X-Content-Type-Options "nosniff" always;',
+        f'{indent}add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
+        f'{indent}add_header X-Frame-Options "SAMEORIGIN" always;',
+        f'{indent}add_header Permissions-Policy "camera=(), microphone=(), geolocation=()" always;',
+    ]
+
+
+def _quoted(path: Path) -> str:
+    text = str(path)
+    if any(ch in text for ch in '"$\\;{}') or "\n" in text:
+        raise ValueError(f"nginx cannot serve a path with special characters: {text!r}")
+    return f'"{text}"'
+
+
+def server_block(host: Host, listen: str, *, province: bool = False) -> str:
+    """One nginx `server` for one host."""
+    lines = [
+        f"# {host.label}",
+        "server {",
+        f"    listen {listen};",
+        f"    server_name {host.name};",
+        f"    root {_quoted(host.root)};",
+        "    index index.html;",
+        "    charset utf-8;",
+        (
+            "    charset_types text/css text/xml text/plain application/javascript "
+            "application/json application/rss+xml application/atom+xml;"
+        ),
+        "    disable_symlinks off;",
+        "    server_tokens off;",
+        "    gzip on;",
+        "    gzip_vary on;",
+        "    gzip_proxied any;",
+        "    gzip_comp_level 6;",
+        "    gzip_min_length 256;",
+        f"    gzip_types {GZIP_TYPES};",
+        "    error_page 404 /404.html;",
+        "",
+        "    location / {",
+        "        try_files $uri $uri/ =404;",
+        *_headers(host, SHORT_CACHE, "        "),
+        "    }",
+        "    # Hidden files: congxa's build state (.congxa/) and anything like it.",
+        '    location ~ "/\\.(?!well-known/)" {',
+        "        return 404;",
+        "    }",
+        f'    location ~ "{FINGERPRINTED}" {{',
+        *_headers(host, LONG_CACHE, "        "),
+        "    }",
+        f'    location ~* "{STATIC}" {{',
+        *_headers(host, ASSET_CACHE, "        "),
+        "    }",
+    ]
+    if province:
+        lines += [
+            "    # This file itself and the province's build state are not for the public.",
+            f"    location = /{CONF_NAME} {{",
+            "        return 404;",
+            "    }",
+        ]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def nginx_conf(
+    project: Project,
+    out: Path,
+    province_folder: str,
+    listen: str = "80",
+    province_host: str | None = None,
+) -> str:
+    """The text of a province's nginx configuration (see `write_nginx_conf`)."""
+    out = out.resolve()
+    hosts, notes = unit_hosts(project, out, province_folder)
+    province_root = out / province_folder
+    p_styles, p_scripts = _hashes_of(province_root)
+    province = Host(
+        province_host or province_host_for(hosts, province_folder),
+        province_root,
+        f"trang tỉnh (province page) {province_folder}",
+        p_styles,
+        p_scripts,
+    )
+    head = [
+        (
+            f"# nginx configuration for the province {province_folder}, written by congxa "
+            f"{__version__}."
+        ),
+        "# Include it inside http {} (which must include mime.types), e.g.",
+        f"#   include {out / province_folder / CONF_NAME};",
+        "# Generated: edit the commune files and rebuild instead of this file.",
+    ]
+    head += [f"# Không phục vụ (not served): {note}" for note in notes]
+    blocks = [server_block(h, listen) for h in hosts]
+    blocks.append(server_block(province, listen, province=True))
+    return "\n".join(head) + "\n\n" + "\n".join(blocks)
+
+
+def write_nginx_conf(
+    project: Project,
+    out: Path,
+    province_folder: str,
+    listen: str = "80",
+    province_host: str | None = None,
+) -> Path:
+    """Write `out/<province_folder>/nginx.conf` (atomically) and return its path.
+
+    `listen` is nginx's listen value ("80", "127.0.0.1:8080"); `province_host` names the
+    province page's host (default: the domain the units share, e.g. "hanoi.gov.vn").
+    """
+    text = nginx_conf(project, out, province_folder, listen, province_host)
+    target = out / province_folder / CONF_NAME
+    tmp = target.with_name(f".{CONF_NAME}.{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

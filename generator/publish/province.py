@@ -1,0 +1,266 @@
+"""Province outputs: the province page, its aggregate feed and units.json.
+
+They are made from what is published (each unit's site.json and RSS feed), so a unit that
+failed today still shows with its last good site.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from generator import __version__
+from generator.site.feeds import NS, SCHEME_UNIT, TAG, NamespaceExtension
+from generator.source.fields import VN_TZ
+from generator.source.project import Project, province_url_setting  # noqa: F401 (re-exported)
+from generator.source.registry import RegistryProvince
+from generator.write import write_if_changed
+
+# The province feed is a window on recent news of every unit, not an archive: consumers
+# that need every item of a unit poll that unit's own feeds (listed in units.json).
+PROVINCE_FEED_LIMIT = 200
+
+
+def write_province_outputs(project: Project, out: Path, province_folders: list[str]) -> None:
+    for folder in province_folders:
+        province = project.registry.province(folder)
+        if province is None:
+            continue
+        manifests = _published_manifests(out / folder)
+        url = province_url(project, folder, manifests)
+        write_if_changed(out / folder / "units.json", units_json(project, province, manifests, url))
+        write_if_changed(out / folder / "index.html", province_page(project, province, manifests))
+        if url is not None:
+            write_if_changed(
+                out / folder / "feeds" / "rss.xml",
+                province_feed(out / folder, province, manifests, url),
+            )
+
+
+def province_url(
+    project: Project, folder: str, manifests: dict[str, tuple[str, dict[str, Any]]]
+) -> str | None:
+    """The absolute URL of `public/<folder>/` on the web, for the province feed's links.
+
+    `province_url` in congxa.yml (a URL; `{province}` in it becomes the folder name) says
+    where the province page is served. Without it, congxa assumes `public/` is served at
+    the host of the unit with the lowest code: `https://<that host>/<folder>/`. None when
+    no unit is published (there is nothing to aggregate).
+    """
+    template = project.province_url
+    if template is not None:
+        return template.replace("{province}", folder)
+    if not manifests:
+        return None
+    host = urlsplit(manifests[min(manifests)][1]["site_url"]).netloc
+    return f"https://{host}/{folder}/"
+
+
+def _published_manifests(province_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """code → (folder name, manifest) of every published unit of the province."""
+    found = {}
+    for manifest in sorted(province_out.glob("*/site.json")):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found[data["code"]] = (manifest.parent.name, data)
+    return found
+
+
+def units_json(
+    project: Project,
+    province: RegistryProvince,
+    manifests: dict[str, tuple[str, dict[str, Any]]],
+    url: str | None,
+) -> bytes:
+    """Every registry unit of the province, with its published manifest's summary."""
+    units = []
+    for unit in project.registry.units_of(province.code):
+        entry: dict[str, Any] = {
+            "code": unit.code,
+            "name": unit.name,
+            "type": unit.type,
+            "has_page": unit.code in manifests,
+        }
+        if unit.code in manifests:
+            folder, data = manifests[unit.code]
+            entry.update(
+                {
+                    "path": folder + "/",
+                    "site_url": data["site_url"],
+                    "updated": data["updated"],
+                    "posts": data.get("posts", 0),
+                    "essential": len(data["essential"]),
+                    "empty_sections": data["conformance"]["empty"],
+                    "feeds": data["feeds"],
+                }
+            )
+        units.append(entry)
+    updated = [u["updated"] for u in units if u.get("updated")]
+    doc = {
+        "schema": "congxa-province/1",
+        "generator": f"congxa {__version__}",
+        "province": {"code": province.code, "name": province.name},
+        "url": url,
+        "feed": f"{url}feeds/rss.xml" if url else None,
+        "updated": max(updated, key=datetime.fromisoformat) if updated else None,
+        "units": units,
+        "with_page": len(manifests),
+        "total": len(units),
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def province_page(
+    project: Project, province: RegistryProvince, manifests: dict[str, tuple[str, dict[str, Any]]]
+) -> bytes:
+    rows = []
+    units = project.registry.units_of(province.code)
+    for unit in units:
+        if unit.code in manifests:
+            folder, data = manifests[unit.code]
+            updated = (
+                datetime.fromisoformat(data["updated"]).strftime("%d/%m/%Y")
+                if data.get("updated")
+                else ""
+            )
+            cell = f'<a href="{escape(folder)}/">{escape(unit.name)}</a>'
+            state = f"{data.get('posts', 0)} bài"
+        else:
+            cell, updated, state = escape(unit.name), "", "chưa có trang (no page yet)"
+        rows.append(
+            f"<tr><td>{cell}</td><td>{escape(unit.type)}</td><td>{updated}</td>"
+            f"<td>{state}</td></tr>"
+        )
+    title = f"Trang thông tin điện tử cấp xã: {province.name}"
+    html = f"""<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="congxa {__version__}">
+<title>{escape(title)}</title>
+<link rel="alternate" type="application/rss+xml" title="{escape(province.name)}: tin mới" href="feeds/rss.xml">
+<style>
+body{{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1a1a1a;line-height:1.5}}
+header{{background:#7a1515;color:#fff;padding:.8rem 1rem}} header h1{{margin:0;font-size:1.3rem}}
+main{{max-width:60rem;margin:0 auto;padding:1rem}} a{{color:#0d47a1}}
+table{{border-collapse:collapse;width:100%;font-size:.95rem}} th,td{{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd}}
+.wrap{{overflow-x:auto}} footer{{padding:1rem;color:#444;font-size:.85rem;text-align:center}}
+</style>
+</head>
+<body>
+<header><h1>{escape(title)}</h1></header>
+<main>
+<p>{len(manifests)} trên {len(units)} đơn vị có trang thông tin điện tử.
+<a href="feeds/rss.xml">Tin mới của mọi đơn vị (RSS)</a> · <a href="units.json">Dữ liệu (units.json)</a></p>
+<div class="wrap"><table>
+<caption>Danh sách đơn vị hành chính cấp xã</caption>
+<thead><tr><th scope="col">Đơn vị</th><th scope="col">Loại</th><th scope="col">Cập nhật</th><th scope="col">Tình trạng</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></div>
+</main>
+<footer>{escape(province.name)} · congxa {__version__}</footer>
+</body>
+</html>
+"""
+    return html.encode("utf-8")
+
+
+def province_feed(
+    province_out: Path,
+    province: RegistryProvince,
+    manifests: dict[str, tuple[str, dict[str, Any]]],
+    url: str,
+) -> bytes:
+    """Every unit's items, newest first, each naming its unit; province-wide posts once.
+
+    Items are taken from the units' published `feeds/rss.xml` as they are, then named: the
+    title gets the unit's name in front, a category (scheme urn:congxa:unit) and an RSS
+    `<source>` name the unit, and `<congxa:unit code name/>` says it to machines. A
+    province-wide post is kept once, from the unit with the lowest code, under a GUID of
+    the province (`tag:congxa,2025:<province code>/tinh/<post id>`) and the province's name.
+    """
+    items: list[tuple[datetime, str, etree._Element]] = []
+    seen_shared: set[str] = set()
+    for code, (folder, data) in sorted(manifests.items()):
+        feed = province_out / folder / "feeds" / "rss.xml"
+        try:
+            channel = etree.parse(str(feed)).getroot().find("channel")
+        except (OSError, etree.XMLSyntaxError):
+            continue
+        if channel is None:
+            continue
+        source = (data["feeds"].get("rss", ""), channel.findtext("title") or data["name"])
+        for item in channel.iter("item"):
+            guid = item.find("guid")
+            if guid is None or not guid.text:
+                continue
+            if item.find(f"{{{NS}}}province") is not None:
+                key = guid.text.split("/tinh/", 1)[-1]
+                if key in seen_shared:
+                    continue
+                seen_shared.add(key)
+                guid.text = f"{TAG}{province.code}/tinh/{key}"
+                _name_item(item, province.name, source)
+            else:
+                _name_item(item, data["name"], source)
+                unit = etree.SubElement(item, f"{{{NS}}}unit")
+                unit.set("code", code)
+                unit.set("name", data["name"])
+            items.append((_rfc822(item.findtext("pubDate") or ""), guid.text, item))
+    items.sort(key=lambda t: (-t[0].timestamp(), t[1]))
+    items = items[:PROVINCE_FEED_LIMIT]
+    fg = FeedGenerator()
+    fg.register_extension("congxa", NamespaceExtension, None)
+    self_url = url + "feeds/rss.xml"
+    fg.id(self_url)
+    fg.title(f"{province.name}: tin mới của các xã, phường")
+    # feedgen uses the last link as the RSS <link>: the province page, after `self`.
+    fg.link(href=self_url, rel="self")
+    fg.link(href=url, rel="alternate")
+    fg.description(f"Tin mới từ trang thông tin điện tử các đơn vị cấp xã của {province.name}")
+    fg.language("vi")
+    fg.generator("congxa", __version__)
+    fg.lastBuildDate(items[0][0] if items else datetime(2025, 7, 1, tzinfo=VN_TZ))
+    root = etree.fromstring(fg.rss_str())
+    channel_out = root.find("channel")
+    assert channel_out is not None
+    for _, _, item in items:
+        channel_out.append(item)
+    etree.cleanup_namespaces(root, top_nsmap={"congxa": NS})
+    for node in root.iter():
+        node.tail = None
+        if len(node):
+            node.text = None
+    etree.indent(root)
+    rss: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return rss
+
+
+def _name_item(item: etree._Element, label: str, source: tuple[str, str]) -> None:
+    title = item.find("title")
+    if title is not None:
+        title.text = f"{label}: {title.text or ''}"
+    category = etree.SubElement(item, "category", domain=SCHEME_UNIT)
+    category.text = label
+    if source[0]:
+        element = etree.SubElement(item, "source", url=source[0])
+        element.text = source[1]
+
+
+def _rfc822(text: str) -> datetime:
+    try:
+        return parsedate_to_datetime(text).astimezone(VN_TZ)
+    except (TypeError, ValueError):
+        return datetime(1970, 1, 1, tzinfo=VN_TZ)

@@ -1,0 +1,136 @@
+"""Site assembly: the MkDocs configuration of one unit, built in memory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+
+from generator import __version__
+from generator.errors import BuildError, Problem
+from generator.site.jinja_cache import share_jinja_work
+from generator.site.plugin import plugin_for
+from generator.site.theme import theme_dir
+from generator.site.urls import section_url
+from generator.source.model import Site
+
+
+def feed_links(site: Site) -> list[dict[str, str]]:
+    links = [
+        {
+            "href": "feeds/rss.xml",
+            "type": "application/rss+xml",
+            "title": f"{site.unit.name}: tất cả bài viết (RSS)",
+        },
+        {
+            "href": "feeds/atom.xml",
+            "type": "application/atom+xml",
+            "title": f"{site.unit.name}: tất cả bài viết (Atom)",
+        },
+        {
+            "href": "feeds/thiet-yeu.xml",
+            "type": "application/rss+xml",
+            "title": f"{site.unit.name}: thông tin thiết yếu (RSS)",
+        },
+    ]
+    return links
+
+
+def config_dict(site: Site, site_dir: Path, docs_dir: Path) -> dict[str, Any]:
+    """The MkDocs configuration as plain data (also what --emit-mkdocs writes out)."""
+    unit = site.unit
+    agency = unit.agency
+    nav = [{"Trang chủ": "index.md"}]
+    nav += [{s.title: section_url(s.id) + "index.md"} for s in site.profile.sections]
+    theme: dict[str, Any] = {
+        "name": "material",
+        "custom_dir": str(theme_dir()),
+        "language": "vi",
+        # System fonts only: Material's default pulls Google Fonts from a third-party host.
+        "font": False,
+        "features": ["navigation.top", "search.highlight", "content.tooltips"],
+        "palette": {"scheme": "default", "primary": "custom", "accent": "custom"},
+        "icon": {"logo": "material/home-city-outline"},
+    }
+    if unit.logo is not None:
+        theme["logo"] = "assets/images/logo" + unit.logo.suffix
+    return {
+        "site_name": unit.name,
+        "site_url": unit.site_url,
+        "site_description": f"Trang thông tin điện tử {agency.name}, {unit.province_name}",
+        "site_author": agency.name,
+        "copyright": agency.name,
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+        "use_directory_urls": True,
+        "theme": theme,
+        "nav": nav,
+        "plugins": [{"search": {"lang": "vi"}}],
+        "markdown_extensions": [
+            "tables",
+            "attr_list",
+            "md_in_html",
+            "admonition",
+            "def_list",
+            "footnotes",
+            {"toc": {"permalink": False}},
+        ],
+        "extra_css": ["assets/stylesheets/congxa.css"],
+        "extra": {
+            "generator": False,
+            "congxa": {
+                "version": __version__,
+                "unit": unit.name,
+                "unit_type": unit.type,
+                "code": unit.code,
+                "province": unit.province_name,
+                "agency": agency.name,
+                "address": agency.address,
+                "phone": agency.phone,
+                "fax": agency.fax or "",
+                "email": agency.email,
+                "responsible": f"{agency.responsible.name}, {agency.responsible.title}",
+                "primary": unit.primary_color or "",
+                "feeds": feed_links(site),
+            },
+        },
+        "validation": {
+            "omitted_files": "ignore",
+            "absolute_links": "ignore",
+            "unrecognized_links": "ignore",
+            "anchors": "ignore",
+            "nav": {"omitted_files": "ignore", "not_found": "warn"},
+        },
+    }
+
+
+def mkdocs_config(
+    site: Site,
+    site_dir: Path,
+    docs_dir: Path,
+    province_theme: Path | None = None,
+    asset_store: Path | None = None,
+) -> MkDocsConfig:
+    """A validated MkDocsConfig with the congxa plugin bound to `site`."""
+    config = MkDocsConfig(config_file_path=str(docs_dir.parent / "mkdocs.yml"))
+    config.load_dict(config_dict(site, site_dir, docs_dir))
+    errors, _warnings = config.validate()
+    if errors:
+        raise BuildError(
+            Problem(
+                "Cấu hình MkDocs không hợp lệ (invalid MkDocs configuration): "
+                + "; ".join(f"{key}: {err}" for key, err in errors),
+                file=site.unit.source,
+                hint="báo lỗi này cho nhóm phát triển congxa.",
+            )
+        )
+    config.plugins["congxa"] = plugin_for(site, province_theme, asset_store)
+    share_jinja_work(config.theme)
+    return config
+
+
+def quiet_mkdocs() -> None:
+    """MkDocs logs per-page chatter at INFO; congxa reports its own summary."""
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)

@@ -1,0 +1,397 @@
+"""The generated pages of a unit's site, as Markdown sources for MkDocs to render.
+
+Structured parts (lists, tables, notices) are HTML computed here with final relative URLs;
+clerks' text stays Markdown. Every page of the profile exists on every site, in order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+from math import ceil
+
+from generator.site.urls import PAGE_SIZE, attachment_path, post_url, relative, section_url
+from generator.source.essential import categories, priority_title
+from generator.source.model import Post, Site
+from generator.source.profile import Section
+
+HOME_ITEMS_PER_SECTION = 5
+
+
+@dataclass(frozen=True)
+class Page:
+    src_uri: str  # e.g. "thong-bao/index.md"
+    url: str  # e.g. "thong-bao/"
+    title: str
+    markdown: str
+    section: str | None = None  # profile section the page belongs to
+    description: str = ""
+
+
+def fmt_date(post: Post) -> str:
+    return f'<time datetime="{post.date.isoformat()}">{post.date:%d/%m/%Y}</time>'
+
+
+def front(title: str, description: str = "") -> str:
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
+    if description:
+        lines.append(f"description: {json.dumps(description, ensure_ascii=False)}")
+    return "\n".join(lines + ["---", ""])
+
+
+def build_pages(site: Site) -> list[Page]:
+    """Every page of the site: home, each profile section (paginated), each post."""
+    pages = [home_page(site)]
+    for section in site.profile.sections:
+        pages.extend(section_pages(site, section))
+    for post in site.posts:
+        pages.append(post_page(site, post))
+    return pages
+
+
+def _item(site: Site, post: Post, here: str, *, summary: bool = True) -> str:
+    badge = ""
+    if post.essential and post.essential.active(site.today):
+        badge = (
+            f' <span class="cx-badge cx-badge--{post.essential.priority}">'
+            f"{escape(priority_title(post.essential.priority))}</span>"
+        )
+    text = (
+        f'<li><a href="{relative(here, post_url(post))}">{escape(post.title)}</a>{badge}'
+        f' <span class="cx-date">{fmt_date(post)}</span>'
+    )
+    if summary and post.summary:
+        text += f'<br><span class="cx-summary">{escape(post.summary)}</span>'
+    return text + "</li>"
+
+
+def _list(site: Site, posts: list[Post], here: str, **kw: bool) -> str:
+    return (
+        '<ul class="cx-list">\n'
+        + "\n".join(_item(site, p, here, **kw) for p in posts)
+        + "\n</ul>\n"
+    )
+
+
+def home_page(site: Site) -> Page:
+    unit = site.unit
+    out = [
+        front(unit.name, f"Trang thông tin điện tử {unit.agency.name}"),
+        f"# {escape(unit.agency.name)}\n",
+        (
+            f'<p class="cx-lead">Trang thông tin điện tử của {escape(unit.agency.name)}, '
+            f"{escape(unit.province_name)}.</p>\n"
+        ),
+    ]
+    essential = site.active_essential()
+    if essential:
+        out.append(
+            '<section class="cx-essential" aria-labelledby="thiet-yeu">\n'
+            '<h2 id="thiet-yeu">Thông tin thiết yếu</h2>\n'
+        )
+        out.append(_list(site, essential, ""))
+        out.append("</section>\n")
+    for section in site.profile.sections:
+        posts = site.in_section(section) if section.takes_posts else []
+        if not posts:
+            continue
+        out.append(f'<h2 id="{section.id}">{escape(section.title)}</h2>\n')
+        out.append(_list(site, posts[:HOME_ITEMS_PER_SECTION], "", summary=False))
+        if len(posts) > HOME_ITEMS_PER_SECTION:
+            out.append(
+                f'<p><a href="{section.id}/">Xem tất cả {len(posts)} bài '
+                f"{escape(section.title.lower())}</a></p>\n"
+            )
+    out.append(feeds_block(site, ""))
+    return Page("index.md", "", unit.name, "\n".join(out))
+
+
+def feeds_block(site: Site, here: str) -> str:
+    rows = [
+        ("feeds/rss.xml", "Tất cả bài viết (RSS)"),
+        ("feeds/atom.xml", "Tất cả bài viết (Atom)"),
+        ("feeds/thiet-yeu.xml", "Thông tin thiết yếu (RSS)"),
+    ]
+    rows += [(f"feeds/{s.id}.xml", f"{s.title} (RSS)") for s in site.profile.post_sections()]
+    items = "\n".join(
+        f'<li><a href="{relative(here, url)}">{escape(label)}</a></li>' for url, label in rows
+    )
+    return (
+        '<h2 id="theo-doi">Theo dõi (feeds)</h2>\n<p>Nhận tin mới bằng trình đọc tin '
+        f'(RSS/Atom) hoặc hệ thống thông tin nguồn:</p>\n<ul class="cx-feeds">\n{items}\n'
+        '</ul>\n<p><a href="' + relative(here, "site.json") + '">Dữ liệu mô tả trang '
+        "(site.json)</a></p>\n"
+    )
+
+
+def section_pages(site: Site, section: Section) -> list[Page]:
+    if section.kind == "essential":
+        return [essential_page(site, section)]
+    if section.kind == "english":
+        return [english_page(site, section)]
+    posts = site.in_section(section)
+    total = max(1, ceil(len(posts) / PAGE_SIZE))
+    pages = []
+    for number in range(1, total + 1):
+        url = section_url(section.id, number)
+        chunk = posts[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        title = section.title if number == 1 else f"{section.title} (trang {number})"
+        out = [front(title), f"# {escape(title)}\n"]
+        if number == 1 and section.kind == "intro":
+            out.append(intro_block(site))
+        if number == 1 and section.kind == "contacts":
+            out.append(contacts_block(site))
+        if section.kind == "documents":
+            out.append(documents_table(site, chunk, url) if chunk else "")
+        elif chunk:
+            out.append(_list(site, chunk, url))
+        if not posts and section.kind in ("posts", "documents"):
+            out.append('<p class="cx-empty">Chuyên mục này chưa có bài viết.</p>\n')
+        out.append(pager(section.id, number, total, url))
+        src = f"{section.id}/index.md" if number == 1 else f"{section.id}/trang-{number}.md"
+        pages.append(Page(src, url, title, "\n".join(out), section=section.id))
+    return pages
+
+
+def pager(section_id: str, number: int, total: int, here: str) -> str:
+    if total == 1:
+        return ""
+    links = []
+    for n in range(1, total + 1):
+        target = relative(here, section_url(section_id, n))
+        current = ' aria-current="page"' if n == number else ""
+        links.append(f'<li><a href="{target}"{current}>{n}</a></li>')
+    return (
+        '<nav class="cx-pager" aria-label="Phân trang">\n<ul>\n'
+        + "\n".join(links)
+        + "\n</ul>\n</nav>\n"
+    )
+
+
+def documents_table(site: Site, posts: list[Post], here: str) -> str:
+    rows = []
+    for post in posts:
+        doc = post.document
+        number = escape(doc.number or "") if doc else ""
+        kind = escape(doc.type or "") if doc else ""
+        issued = f"{doc.issued:%d/%m/%Y}" if doc and doc.issued else f"{post.date:%d/%m/%Y}"
+        files = post.files()
+        link = ""
+        if files:
+            target = relative(here, attachment_path(site, files[0]))
+            link = f'<a href="{target}">Tải về <span class="cx-sr">{number}</span></a>'
+        rows.append(
+            f"<tr><td>{number}</td><td>{kind}</td><td>{issued}</td>"
+            f'<td><a href="{relative(here, post_url(post))}">{escape(post.title)}</a>'
+            f"</td><td>{link}</td></tr>"
+        )
+    return (
+        '<table class="cx-documents">\n<caption>Danh sách văn bản, mới nhất trước</caption>\n'
+        '<thead><tr><th scope="col">Số, ký hiệu</th><th scope="col">Loại văn bản</th>'
+        '<th scope="col">Ngày ban hành</th><th scope="col">Trích yếu</th>'
+        '<th scope="col">Tệp</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+    )
+
+
+def _person_rows(people: list[tuple[str, str, str | None, str | None]]) -> str:
+    rows = []
+    for name, title, phone, email in people:
+        mail = f'<a href="mailto:{escape(email)}">{escape(email)}</a>' if email else ""
+        rows.append(
+            f"<tr><td>{escape(name)}</td><td>{escape(title)}</td>"
+            f"<td>{escape(phone or '')}</td><td>{mail}</td></tr>"
+        )
+    return (
+        '<table class="cx-people">\n<thead><tr><th scope="col">Họ và tên</th>'
+        '<th scope="col">Chức vụ</th><th scope="col">Điện thoại</th>'
+        '<th scope="col">Thư điện tử</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+    )
+
+
+def intro_block(site: Site) -> str:
+    unit = site.unit
+    out = [
+        unit.introduction.strip() + "\n"
+        if unit.introduction
+        else f"<p>{escape(unit.agency.name)} chưa cập nhật phần giới thiệu.</p>\n"
+    ]
+    if unit.functions:
+        out.append("## Chức năng, nhiệm vụ, quyền hạn\n\n" + unit.functions.strip() + "\n")
+    if unit.leaders:
+        out.append("## Lãnh đạo\n")
+        out.append(_person_rows([(p.name, p.title, p.phone, p.email) for p in unit.leaders]))
+    if unit.departments:
+        out.append("## Tổ chức bộ máy\n")
+        out.append(
+            _person_rows([(d.name, d.head or "", d.phone, d.email) for d in unit.departments])
+        )
+    return "\n".join(out)
+
+
+def contacts_block(site: Site) -> str:
+    a = site.unit.agency
+    r = a.responsible
+    fax = f"<dt>Fax</dt> <dd>{escape(a.fax)}</dd>" if a.fax else ""
+    out = [
+        (
+            f'<h2 id="co-quan">{escape(a.name)}</h2>\n<dl class="cx-contact">'
+            f" <dt>Địa chỉ</dt> <dd>{escape(a.address)}</dd>"
+            f" <dt>Điện thoại</dt> <dd>{escape(a.phone)}</dd> {fax}"
+            f' <dt>Thư điện tử</dt> <dd><a href="mailto:{escape(a.email)}">{escape(a.email)}'
+            "</a></dd></dl>\n"
+        ),
+        '<h2 id="chiu-trach-nhiem">Người chịu trách nhiệm nội dung</h2>\n',
+        _person_rows([(r.name, r.title, r.phone, r.email)]),
+    ]
+    if site.unit.leaders:
+        out.append('<h2 id="lanh-dao">Lãnh đạo</h2>\n')
+        out.append(_person_rows([(p.name, p.title, p.phone, p.email) for p in site.unit.leaders]))
+    if site.unit.links:
+        out.append(
+            '<h2 id="lien-ket">Liên kết</h2>\n<ul>\n'
+            + "\n".join(
+                f'<li><a href="{escape(link.url)}">{escape(link.title)}</a></li>'
+                for link in site.unit.links
+            )
+            + "\n</ul>\n"
+        )
+    return "\n".join(out)
+
+
+def essential_page(site: Site, section: Section) -> Page:
+    url = section_url(section.id)
+    items = site.active_essential()
+    out = [
+        front(section.title),
+        f"# {escape(section.title)}\n",
+        (
+            "<p>Thông tin thiết yếu đang có hiệu lực (Nghị định 49/2024/NĐ-CP), khẩn cấp "
+            "trước.</p>\n"
+        ),
+    ]
+    if items:
+        rows = []
+        for post in items:
+            assert post.essential is not None
+            rows.append(
+                f'<tr><td><span class="cx-badge cx-badge--{post.essential.priority}">'
+                f"{escape(priority_title(post.essential.priority))}</span></td>"
+                f'<td><a href="{relative(url, post_url(post))}">{escape(post.title)}</a>'
+                f"</td><td>{escape(categories().get(post.essential.category, ''))}</td>"
+                f"<td>{fmt_date(post)}</td></tr>"
+            )
+        out.append(
+            '<table class="cx-essential-table">\n<thead><tr><th scope="col">Mức độ</th>'
+            '<th scope="col">Tiêu đề</th><th scope="col">Nhóm thông tin</th>'
+            '<th scope="col">Ngày đăng</th></tr></thead>\n<tbody>\n'
+            + "\n".join(rows)
+            + "\n</tbody>\n</table>\n"
+        )
+    else:
+        out.append('<p class="cx-empty">Hiện không có thông tin thiết yếu.</p>\n')
+    return Page(f"{section.id}/index.md", url, section.title, "\n".join(out), section=section.id)
+
+
+def english_page(site: Site, section: Section) -> Page:
+    unit = site.unit
+    a = unit.agency
+    url = section_url(section.id)
+    intro = unit.introduction_en.strip() or (
+        f"<p>This is the e-information page of the People's Committee of {escape(unit.name)}, "
+        f"{escape(unit.province_name)}, Viet Nam.</p>"
+    )
+    sections = "\n".join(
+        f'<li><a href="{relative(url, section_url(s.id))}" lang="vi">{escape(s.title)}</a>'
+        f" ({escape(s.title_en)})</li>"
+        for s in site.profile.sections
+        if s.id != section.id
+    )
+    body = (
+        f'<div lang="en" markdown="1">\n\n# {escape(unit.name)}: English information\n\n'
+        f"{intro}\n\n## Contacts\n\n"
+        f'<dl class="cx-contact"><dt>Agency</dt> <dd lang="vi">{escape(a.name)}</dd>'
+        f' <dt>Address</dt> <dd lang="vi">{escape(a.address)}</dd>'
+        f" <dt>Phone</dt> <dd>{escape(a.phone)}</dd>"
+        f' <dt>Email</dt> <dd><a href="mailto:{escape(a.email)}">{escape(a.email)}</a></dd>'
+        f' <dt>Official responsible</dt> <dd lang="vi">{escape(a.responsible.name)}, '
+        f"{escape(a.responsible.title)}</dd></dl>\n\n## Sections of this site\n\n"
+        f"<ul>\n{sections}\n</ul>\n\n</div>\n"
+    )
+    return Page(
+        f"{section.id}/index.md", url, "English", front("English") + body, section=section.id
+    )
+
+
+def post_page(site: Site, post: Post) -> Page:
+    section = site.profile.section(post.section)
+    assert section is not None
+    url = post_url(post)
+    out = [
+        front(post.title, post.summary),
+        f"# {escape(post.title)}\n",
+        f'<p class="cx-meta">Ngày đăng {fmt_date(post)} · Chuyên mục '
+        f'<a href="{relative(url, section_url(section.id))}">{escape(section.title)}</a>'
+        + (" · Tin chung của tỉnh" if post.province_wide else "")
+        + "</p>\n",
+    ]
+    if post.essential:
+        e = post.essential
+        state = "đang có hiệu lực" if e.active(site.today) else "đã hết hiệu lực"
+        until = f" đến {e.expires:%d/%m/%Y}" if e.expires else ""
+        out.append(
+            f'<div class="cx-notice cx-notice--{e.priority}" role="note"><p>'
+            f"<strong>Thông tin thiết yếu · {escape(priority_title(e.priority))}</strong>"
+            f" ({escape(categories().get(e.category, e.category))}), {state}{until}."
+            "</p></div>\n"
+        )
+    if post.document:
+        out.append(document_block(site, post, url))
+    if post.summary:
+        out.append(f'<p class="cx-summary"><strong>{escape(post.summary)}</strong></p>\n')
+    out.append(post.body.strip() + "\n")
+    if post.attachments:
+        out.append(
+            '<h2 id="tep-dinh-kem">Tệp đính kèm</h2>\n<ul class="cx-files">\n'
+            + "\n".join(
+                f'<li><a href="{relative(url, attachment_path(site, a))}">{escape(a.title)}</a> '
+                f"({a.path.suffix.lstrip('.').upper()}, {max(1, round(a.size / 1024))} KB)</li>"
+                for a in post.attachments
+            )
+            + "\n</ul>\n"
+        )
+    return Page(
+        f"{post.section}/{post.slug}.md",
+        url,
+        post.title,
+        "\n".join(out),
+        section=post.section,
+        description=post.summary,
+    )
+
+
+def document_block(site: Site, post: Post, url: str) -> str:
+    doc = post.document
+    assert doc is not None
+    rows = [
+        ("Số, ký hiệu", doc.number),
+        ("Loại văn bản", doc.type),
+        ("Cơ quan ban hành", doc.issuer),
+        ("Người ký", doc.signer),
+        ("Ngày ban hành", f"{doc.issued:%d/%m/%Y}" if doc.issued else None),
+        ("Ngày có hiệu lực", f"{doc.effective:%d/%m/%Y}" if doc.effective else None),
+        ("Trích yếu", post.title),
+    ]
+    # Spaces between the cells keep words apart in the search index's plain text.
+    cells = " ".join(f"<dt>{k}</dt> <dd>{escape(v)}</dd>" for k, v in rows if v)
+    if doc.file:
+        href = relative(url, attachment_path(site, doc.file))
+        cells += (
+            f' <dt>Tệp văn bản</dt> <dd><a href="{href}">{escape(doc.file.name)}</a> '
+            f"({max(1, round(doc.file.size / 1024))} KB)</dd>"
+        )
+    return f'<dl class="cx-document">{cells}</dl>\n'

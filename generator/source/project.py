@@ -1,0 +1,153 @@
+"""A congxa project: the folder holding communes/ and content/, and its optional congxa.yml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+
+from generator.errors import ConfigError, ContentError, Problem
+from generator.source.commune import load_unit
+from generator.source.fields import VN_TZ, Fields
+from generator.source.files import parse_yaml, read_text
+from generator.source.model import Site
+from generator.source.posts import load_posts
+from generator.source.profile import Profile, load_profile
+from generator.source.registry import Registry, load_registry
+
+SETTINGS_FILE = "congxa.yml"
+_URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
+
+
+@dataclass
+class Project:
+    """Where a province's (or the country's) communes and content live, and the settings."""
+
+    root: Path
+    registry_csv: Path | None = None
+    profile_file: Path | None = None
+    theme_dir: Path | None = None  # the province's own overrides, layered over congxa's theme
+    feed_limit: int = 50
+    today: datetime | None = None
+    province_url: str | None = None  # where public/<province>/ is served ({province} = folder)
+
+    @classmethod
+    def discover(cls, root: Path | None = None, today: date | None = None) -> Project:
+        """Read `congxa.yml` in `root` (default: the current folder) when it exists."""
+        root = (root or Path.cwd()).resolve()
+        project = cls(root=root)
+        settings = root / SETTINGS_FILE
+        if settings.is_file():
+            try:
+                data = parse_yaml(read_text(settings), settings) or {}
+            except ContentError as exc:
+                raise ConfigError(exc.problems) from None
+            f = Fields(settings)
+            for key, attr in (
+                ("registry", "registry_csv"),
+                ("profile", "profile_file"),
+                ("theme", "theme_dir"),
+            ):
+                value = f.get(data, key, str)
+                if value:
+                    setattr(project, attr, (root / value).resolve())
+            project.feed_limit = f.get(data, "feed_limit", int) or 50
+            if f.problems:
+                raise ConfigError(f.problems)
+        elif (root / "themes" / "overrides").is_dir():
+            project.theme_dir = root / "themes" / "overrides"
+        project.province_url = province_url_setting(root)
+        day = today or datetime.now(VN_TZ).date()
+        # "Now" is the start of the day: the whole day builds the same bytes.
+        project.today = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+        return project
+
+    @cached_property
+    def registry(self) -> Registry:
+        return load_registry(self.registry_csv)
+
+    @cached_property
+    def profile(self) -> Profile:
+        return load_profile(self.profile_file)
+
+    @property
+    def communes_dir(self) -> Path:
+        return self.root / "communes"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    def unit_files(self, paths: list[Path] | None = None) -> list[Path]:
+        """Commune files named by PATHs (files or folders); all of communes/ when none."""
+        if not paths:
+            if not self.communes_dir.is_dir():
+                raise ConfigError(
+                    Problem(
+                        f"Không có thư mục communes/ trong {self.root} (no communes folder).",
+                        hint="chạy lệnh trong thư mục dự án, hoặc tạo tệp đơn vị bằng "
+                        "`congxa init --province <mã tỉnh>`.",
+                    )
+                )
+            paths = [self.communes_dir]
+        found: list[Path] = []
+        for path in paths:
+            path = path if path.is_absolute() else (Path.cwd() / path)
+            if path.is_dir():
+                found.extend(p for p in sorted(path.rglob("*.yml")) if not p.name.startswith("_"))
+            elif path.is_file():
+                found.append(path)
+            else:
+                raise ConfigError(
+                    Problem(
+                        f"Không tìm thấy {path} (path not found).",
+                        hint="kiểm tra đường dẫn tới tệp hoặc thư mục.",
+                    )
+                )
+        return sorted({p.resolve() for p in found})
+
+    def content_for(self, unit_file: Path) -> tuple[Path, Path]:
+        """(the unit's content folder, the province's content folder)."""
+        province_dir = self.content_dir / unit_file.parent.name
+        return province_dir / unit_file.stem, province_dir
+
+    def load_site(self, unit_file: Path) -> Site:
+        """Load and validate everything one unit's site is built from."""
+        unit = load_unit(unit_file, self.registry)
+        unit_dir, province_dir = self.content_for(unit_file)
+        posts, problems = load_posts(unit_dir, province_dir, self.profile)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ContentError(problems, unit=unit.code)
+        assert self.today is not None
+        return Site(
+            unit=unit,
+            profile=self.profile,
+            posts=tuple(posts),
+            today=self.today,
+            feed_limit=self.feed_limit,
+        )
+
+
+def province_url_setting(root: Path) -> str | None:
+    """`province_url` from congxa.yml, checked: an https URL ending with `/`."""
+    settings = root / SETTINGS_FILE
+    if not settings.is_file():
+        return None
+    data = parse_yaml(read_text(settings), settings) or {}
+    value = data.get("province_url") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _URL.match(value.replace("{province}", "x")):
+        raise ConfigError(
+            Problem(
+                f"`province_url` không hợp lệ (invalid): {value!r}.",
+                file=settings,
+                field="province_url",
+                hint="ghi địa chỉ https đầy đủ, kết thúc bằng `/`, ví dụ "
+                "`province_url: https://congxa.hanoi.gov.vn/{province}/`.",
+            )
+        )
+    return value

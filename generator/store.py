@@ -1,0 +1,79 @@
+"""The content-addressed object store: every published file is a hard link to one object.
+
+Identical files (theme assets, a logo shared by many units) are stored once; unchanged
+files keep their inode and mtime across builds. Objects nothing links to any more are
+collected after a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+OBJECTS = "objects"
+
+
+# Files this process already put in a store: (store, source path, mtime, size) → object,
+# and the inodes of stored objects, so theme assets are hashed once per worker, not per site.
+_SOURCES: dict[tuple[Path, Path, int, int], Path] = {}
+_STORED: set[int] = set()
+
+
+def link_from_store(source: Path, dest: Path, store: Path) -> None:
+    """Publish `source` at `dest` as a hard link to its stored copy (stored on first use)."""
+    st = source.stat()
+    key = (store, source, st.st_mtime_ns, st.st_size)
+    shared = _SOURCES.get(key)
+    if shared is None or not shared.exists():
+        data = source.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        shared = store / digest[:2] / digest[2:]
+        if not shared.exists():
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            tmp = shared.with_name(f"{shared.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            try:
+                os.link(tmp, shared)
+            except FileExistsError:
+                pass
+            tmp.unlink()
+        _SOURCES[key] = shared
+        _STORED.add(shared.stat().st_ino)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.link(shared, dest)
+
+
+def dedupe(folder: Path, store: Path) -> None:
+    """Replace each file under `folder` by a hard link into the content-addressed `store`."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file() or path.stat().st_ino in _STORED:
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        shared = store / digest[:2] / digest[2:]
+        if shared.exists():
+            tmp = path.with_name(path.name + ".lnk")
+            os.link(shared, tmp)
+            os.replace(tmp, path)
+        else:
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, shared)
+            except FileExistsError:  # another worker stored it first
+                tmp = path.with_name(path.name + ".lnk")
+                os.link(shared, tmp)
+                os.replace(tmp, path)
+
+
+def collect_garbage(store: Path) -> int:
+    """Drop stored objects that no published file links to any more."""
+    dropped = 0
+    if not store.is_dir():
+        return 0
+    for bucket in store.iterdir():
+        for entry in os.scandir(bucket):
+            if entry.stat(follow_symlinks=False).st_nlink == 1:
+                os.unlink(entry.path)
+                dropped += 1
+    return dropped
