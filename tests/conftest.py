@@ -77,3 +77,18 @@ def post(
 ) -> str:
     """A post's text with front matter."""
     return f"---\ntitle: {title}\ndate: {day}\n{extra}---\n{body}\n"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's last line, when tests were skipped for a missing tool: what, and the fix."""
+    from tests.tools import SKIPPED
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if SKIPPED and reporter is not None:
+        what = "; ".join(SKIPPED)
+        fix = " && ".join(dict.fromkeys(SKIPPED.values()))
+        reporter.write_line(
+            f"BỎ QUA KIỂM THỬ (tests skipped) vì thiếu: {what}. Cài bằng: {fix}",
+            red=True,
+            bold=True,
+        )

@@ -11,7 +11,6 @@ import gzip
 import hashlib
 import http.client
 import json
-import os
 import re
 import shutil
 import socket
@@ -30,6 +29,7 @@ from generator.publish.nginx import (
 )
 from generator.source.project import Project
 from tests.nginx_runner import nginx_binary, running_nginx
+from tests.tools import missing
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTS = {
@@ -55,9 +55,7 @@ def conf(demo_public: Path) -> Path:
 @pytest.fixture(scope="module")
 def port(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if nginx_binary() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("nginx is not installed (CI=true: .ci/run installs it)")
-        pytest.skip("nginx is not installed (apt-get install nginx)")
+        missing("nginx is not installed", "apt-get install nginx")
     number = free_port()
     work = tmp_path_factory.mktemp("serving")
     conf = write_nginx_conf(
@@ -124,7 +122,7 @@ def test_default_listen_is_port_80(demo_public: Path) -> None:
 
 def test_nginx_accepts_the_conf(conf: Path, tmp_path: Path) -> None:
     if nginx_binary() is None:
-        pytest.skip("nginx is not installed")
+        missing("nginx is not installed", "apt-get install nginx")
     main = tmp_path / "main.conf"
     main.write_text(
         f"events {{}}\nhttp {{ include /etc/nginx/mime.types; include {conf}; }}\n"

@@ -5,7 +5,8 @@ One browser run (run.mjs) visits every page once and writes a JSON report; each 
 asserts one property of it, so a failure names the page and the rule. Screenshots (360×740
 and 1280×800), a PDF of the print view and search screenshots land in test-artifacts/.
 
-Locally a missing browser, Node package or Java skips these tests; in CI (CI=true) it fails.
+A missing browser, Node package or Java skips these tests locally, with one closing line
+naming the install command (tests/tools.py); in CI (CI=true) it fails.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from generator.publish.nginx import (
 )
 from generator.source.project import Project
 from tests.nginx_runner import nginx_binary, running_nginx
+from tests.tools import missing
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -59,13 +61,6 @@ SEARCHES = [
 ]
 
 
-def missing(reason: str) -> None:
-    """A missing tool skips locally and fails in CI, where .ci/run installs everything."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the browser gates must run)")
-    pytest.skip(reason)
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,7 +71,7 @@ def free_port() -> int:
 def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The demo province behind a real nginx on 127.0.0.1, with congxa's nginx.conf."""
     if nginx_binary() is None:
-        missing("nginx is not installed (apt-get install nginx)")
+        missing("nginx is not installed", "apt-get install nginx")
     port = free_port()
     project = Project.discover(REPO)
     conf = write_nginx_conf(project, demo_public, "ha_noi", listen=f"127.0.0.1:{port}")
@@ -88,11 +83,14 @@ def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
-        missing("node is not installed")
+        missing("node is not installed", "apt-get install nodejs npm")
     if not Path(CHROMIUM).is_file():
-        missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+        missing(f"Chromium not found at {CHROMIUM}", "apt-get install chromium")
     if not (HERE / "node_modules" / "playwright-core").is_dir():
-        missing("npm packages missing: run `npm ci` in tests/browser")
+        missing(
+            "npm packages missing",
+            "(cd tests/browser && npm ci --ignore-scripts)",
+        )
     port = served
     base = f"http://{UNIT_HOST}:{port}/"
     pages = [
@@ -229,9 +227,9 @@ def test_post_weight_cold_and_cached(report: dict[str, Any]) -> None:
 def test_html_is_valid_per_nu_checker(report: dict[str, Any], demo_public: Path) -> None:
     java = shutil.which("java")
     if java is None:
-        missing("java is not installed (apt-get install default-jre-headless)")
+        missing("java is not installed", "apt-get install default-jre-headless")
     if not VNU_JAR.is_file():
-        missing("vnu.jar missing: run `npm ci` in tests/browser")
+        missing("vnu.jar missing", "(cd tests/browser && npm ci --ignore-scripts)")
     files = [demo_public / "ha_noi" / UNIT / path / "index.html" for path in PAGES.values()]
     files.append(demo_public / "ha_noi" / "index.html")
     run = subprocess.run(
