@@ -231,6 +231,11 @@ def _describe(project: Project, found: list[Scope], names: list[str], report: Ch
         return f"{posts} của {names[0]}"
     if len(names) == 1:
         return f"{names[0]} (tệp đơn vị và {report.posts} bài)"
+    shared = {scope.only for scope in found}
+    if len(shared) == 1 and None not in shared:  # the province's shared posts
+        province = project.registry.province(found[0].unit_file.parent.name)
+        whose = province.name if province else found[0].unit_file.parent.name
+        return f"{report.posts} bài chung của {whose}, trên {len(names)} đơn vị"
     return f"{len(names)} đơn vị ({report.posts} bài)"
 
 

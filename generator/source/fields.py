@@ -44,6 +44,13 @@ TYPE_EXAMPLES = {
 }
 
 
+def _type_name(value: Any) -> str:
+    for kind in (bool, int, str, list, dict):  # bool first: True is also an int
+        if isinstance(value, kind):
+            return TYPE_NAMES[kind]
+    return type(value).__name__
+
+
 def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to a misspelt one (`Title` → `title`, `priorty` → `priority`)."""
     choices = sorted(known)
@@ -145,8 +152,7 @@ class Fields:
             example = TYPE_EXAMPLES.get(kind, "")
             self.error(
                 f"Trường `{name}` phải là {TYPE_NAMES.get(kind, kind.__name__)}, không phải "
-                f"{TYPE_NAMES.get(type(value), type(value).__name__)} {str(value)[:40]!r} "
-                "(wrong type).",
+                f"{_type_name(value)} {str(value)[:40]!r} (wrong type).",
                 data=data,
                 key=key,
                 field=name,

@@ -55,7 +55,7 @@ def load_posts(
             continue
         for path in sorted(root.rglob("*.md")):
             try:
-                post = load_post(path, root, profile, province_wide=shared)
+                post = load_post(path, root, profile, province_wide=shared, warnings=problems)
             except ContentError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -86,18 +86,23 @@ def _placeholder_problem(post: Post, index: int) -> Problem:
 
 
 def _duplicate_ids(posts: list[Post]) -> list[Problem]:
-    """Two posts with one `id` would share a feed GUID: readers would drop one of them."""
-    seen: dict[str, Post] = {}
-    problems = []
+    """Two posts with one `id` would share a feed GUID: readers would drop one of them.
+
+    Each post of such a group is reported, naming the others: whichever file the clerk
+    checks, the finding is there."""
+    groups: dict[str, list[Post]] = {}
     for post in posts:
-        if post.id in seen:
-            other = seen[post.id]
-            if (other.section, other.slug) == (post.section, post.slug):
-                continue  # the same address: reported as a duplicate slug
+        groups.setdefault(post.id, []).append(post)
+    problems = []
+    for same in groups.values():
+        if len({(p.section, p.slug) for p in same}) < 2:
+            continue  # one address: reported as a duplicate slug
+        for post in same:
+            others = ", ".join(str(o.source) for o in same if o is not post)
             problems.append(
                 Problem(
-                    f"Mã bài `id: {post.id}` trùng với bài {other.source} (duplicate id): "
-                    "hai bài sẽ trùng mã trong kênh tin (feed GUID).",
+                    f"Mã bài `id: {post.id}` trùng với bài {others} (duplicate id): "
+                    "các bài sẽ trùng mã trong kênh tin (feed GUID).",
                     file=post.source,
                     line=_key_line(post.source, "id"),
                     field="id",
@@ -105,8 +110,6 @@ def _duplicate_ids(posts: list[Post]) -> list[Problem]:
                     "mỗi bài.",
                 )
             )
-        else:
-            seen[post.id] = post
     return problems
 
 
@@ -172,9 +175,16 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 
 def load_post(
-    path: Path, root: Path, profile: Profile, *, province_wide: bool = False
+    path: Path,
+    root: Path,
+    profile: Profile,
+    *,
+    province_wide: bool = False,
+    warnings: list[Problem] | None = None,
 ) -> Post | None:
-    """One post, or None for a draft; ContentError with every problem of the file."""
+    """One post, or None for a draft; ContentError with every problem of the file.
+
+    The warnings of a post that loads (unknown fields...) are added to `warnings`."""
     rel = path.relative_to(root)
     section = profile.section(rel.parts[0]) if len(rel.parts) > 1 else None
     if section is None or not section.takes_posts:
@@ -223,6 +233,8 @@ def load_post(
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:
         raise ContentError(f.problems)
+    if warnings is not None:
+        warnings.extend(f.problems)
     if draft:
         return None
     assert title is not None and when is not None  # guaranteed by the error check above
