@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -413,3 +414,34 @@ def test_audit_reads_only_its_province_and_skips_unfinished(tmp_path: Path) -> N
     count = len(registry.units_of("48"))
     assert any(f"{count} đơn vị chưa điền thông tin, bỏ qua" in p.message for p in source.problems)
     assert source.urls == {}
+
+
+# -- the guide's commands work as written ---------------------------------------------------
+
+
+def test_the_guides_commands_run_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every `$ congxa ...` line of the guide, in a copy of the demo project (the preview
+    server, which runs until Ctrl-C, has its own tests)."""
+    for folder in ("communes", "content"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    pages = sorted((REPO / "docs/huong-dan/noi-dung").glob("*.md"))
+    commands = [
+        shlex.split(line[2:])
+        for page in pages
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith("$ congxa ")
+    ]
+    assert {c[1] for c in commands} >= {"init", "new", "check", "build", "serve"}
+    for command in commands:
+        if command[1] == "serve":
+            continue
+        for arg in command[2:]:
+            # The post the guide's `check` example names: a post a clerk wrote.
+            if arg.endswith(".md") and not Path(arg).exists():
+                Path(arg).write_text(post(), encoding="utf-8")
+        dated = DAY if command[1] in ("check", "build") else []
+        result = CliRunner().invoke(main, [*command[1:], *dated], catch_exceptions=False)
+        assert result.exit_code == 0, (command, result.output)
