@@ -111,7 +111,10 @@ def check(
         names.append(name)
         posts |= checked
     # The province's shared posts belong to every unit: report each finding once.
-    report.problems = list(dict.fromkeys(report.problems))
+    # Read each file top to bottom (files in path order; project-wide findings first).
+    report.problems = sorted(
+        dict.fromkeys(report.problems), key=lambda p: (str(p.file or ""), p.line or 0)
+    )
     report.posts = len(posts)
     report.what = _describe(project, found, names, report)
     return report
@@ -263,9 +266,11 @@ def summary(report: CheckReport) -> list[str]:
     if report.unfinished:
         lines.append(unfinished_line(len(report.unfinished)))
     if report.errors:
+        placeholders = all(p.rule == "placeholder" for p in report.errors)
         lines.append(
-            "Đơn vị có lỗi sẽ không được dựng (bài còn nội dung mẫu thì không được đăng); "
-            "sửa các dòng `lỗi` ở trên trước."
+            "Bài còn nội dung mẫu sẽ không được đăng; sửa các dòng `lỗi` ở trên trước."
+            if placeholders
+            else "Đơn vị có lỗi sẽ không được dựng; sửa các dòng `lỗi` ở trên trước."
         )
     elif report.warnings:
         lines.append(
