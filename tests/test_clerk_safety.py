@@ -445,3 +445,27 @@ def test_the_guides_commands_run_as_written(
         dated = DAY if command[1] in ("check", "build") else []
         result = CliRunner().invoke(main, [*command[1:], *dated], catch_exceptions=False)
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_audit_command_is_quiet_about_unfinished_units(tmp_path: Path) -> None:
+    run(tmp_path, "init", "--province", "48")
+    (tmp_path / "communes/ha_noi").mkdir()
+    (tmp_path / "communes/ha_noi/hong.yml").write_text("code: [\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--communes",
+            str(tmp_path / "communes"),
+            "--province",
+            "48",
+            "--no-dns",
+            "--db",
+            str(tmp_path / "a.db"),
+        ],
+        catch_exceptions=False,
+    )
+    count = len(load_registry().units_of("48"))
+    assert result.exit_code == 0, result.output
+    assert f"{count} đơn vị chưa điền thông tin, bỏ qua" in result.output
+    assert "hong.yml" not in result.output and " lỗi (error) " not in result.output

@@ -137,7 +137,14 @@ def load_commune_urls(
                 continue
             urls[code] = [url]
     if waiting:
-        problems.append(Problem(unfinished_line(waiting), file=directory, severity="warning"))
+        problems.append(
+            Problem(
+                unfinished_line(waiting) + " Khi đánh giá, các đơn vị này tính là chưa có trang "
+                "(counted as no page).",
+                file=directory,
+                severity="warning",
+            )
+        )
     return UrlSource(urls, tuple(problems), f"communes:{directory}")
 
 
