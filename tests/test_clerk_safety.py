@@ -469,3 +469,24 @@ def test_audit_command_is_quiet_about_unfinished_units(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"{count} đơn vị chưa điền thông tin, bỏ qua" in result.output
     assert "hong.yml" not in result.output and " lỗi (error) " not in result.output
+
+
+@pytest.mark.parametrize("year", [0, 1, 1899, 1900, 2026, 2100, 2101, 9999])
+def test_any_date_gives_a_date_or_a_problem(year: int) -> None:
+    from generator.source.fields import Fields
+
+    for month in (0, 1, 2, 12, 13):
+        for day in (0, 1, 28, 29, 30, 31, 32):
+            for text in (
+                f"{year:04d}-{month:02d}-{day:02d}",
+                f"{day:02d}/{month:02d}/{year:04d}",
+                f"{year:04d}-{month:02d}-{day:02d} 23:59",
+                f"{year:04d}-{month:02d}-{day:02d}T00:00:00+14:00",
+            ):
+                f = Fields(Path("a.md"))
+                parsed = f.get_date({"date": text}, "date")
+                if parsed is None:
+                    assert len(f.problems) == 1 and f.problems[0].hint, text
+                else:
+                    assert not f.problems and MIN_YEAR <= parsed.year <= MAX_YEAR, text
+                    parsed.timestamp()  # feeds and sitemaps need a timestamp
