@@ -104,7 +104,9 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
         f.error(
             "Tệp đơn vị phải là một nhóm trường `tên: giá trị` (expected a mapping).",
             line=1,
-            hint="xem mẫu tệp đơn vị trong README hoặc chạy `congxa init`.",
+            hint='viết mỗi dòng `tên: giá trị`, ví dụ `code: "00070"`, '
+            "`site_url: https://tenxa.tinh.gov.vn/`; hoặc tạo tệp mẫu đúng mã bằng "
+            "`congxa init --province <mã tỉnh> --unit <mã đơn vị>`.",
         )
         raise ConfigError(f.problems)
     f.unknown_keys(data, KNOWN_KEYS)
