@@ -128,23 +128,26 @@ def _key_line(path: Path, key: str) -> int:
 
 
 def _duplicate_slugs(posts: list[Post]) -> list[Problem]:
-    seen: dict[tuple[str, str], Post] = {}
-    problems = []
+    """Posts at one address: each is reported, naming the others, so that checking any
+    one of the files shows it."""
+    groups: dict[tuple[str, str], list[Post]] = {}
     for post in posts:
-        key = (post.section, post.slug)
-        if key in seen:
+        groups.setdefault((post.section, post.slug), []).append(post)
+    problems = []
+    for (section, slug), same in groups.items():
+        if len(same) < 2:
+            continue
+        for post in same:
+            others = ", ".join(str(o.source) for o in same if o is not post)
             problems.append(
                 Problem(
-                    f"Địa chỉ bài {post.section}/{post.slug}/ trùng với {seen[key].source} "
-                    "(duplicate slug).",
+                    f"Địa chỉ bài {section}/{slug}/ trùng với {others} (duplicate slug).",
                     file=post.source,
-                    line=1,
+                    line=_key_line(post.source, "slug"),
                     field="slug",
                     hint="đổi tên tệp, hoặc thêm `slug: ten-khac` vào phần đầu bài.",
                 )
             )
-        else:
-            seen[key] = post
     return problems
 
 
