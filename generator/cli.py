@@ -226,19 +226,7 @@ def check(
     except CongxaError as exc:
         _fail_setup(exc)
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "units": report.units,
-                    "errors": len(report.errors),
-                    "warnings": len(report.warnings),
-                    "problems": [p.as_dict() for p in report.problems],
-                    "summary": summary(report),
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         for problem in report.problems:
             click.echo(problem.format())

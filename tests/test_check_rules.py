@@ -43,6 +43,7 @@ def test_every_rule_is_a_warning_with_a_name() -> None:
         "document-incomplete",
         "legacy-encoding",
         "long-title",
+        "future-date",
     }
     assert all(r.severity == "warning" and "(" in r.name for r in RULES.values())
 
@@ -297,8 +298,14 @@ def test_text_summary_in_vietnamese(mini: Mini) -> None:
     )
     lines = result.output.splitlines()
     assert "a.md:2: cảnh báo (warning) [title] Tiêu đề dài 160 ký tự" in result.output
-    assert any(line.startswith("Đã kiểm tra 1 đơn vị: 0 lỗi,") for line in lines)
-    assert "  - 1 tiêu đề quá dài (title too long)" in lines
+    listed = [line for line in lines if ": cảnh báo (warning) " in line]
+    files = {line.split(":")[0] for line in listed}
+    assert (
+        f"Đã kiểm tra Phường Hoàn Kiếm (tệp đơn vị và 1 bài): 0 lỗi, {len(listed)} cảnh báo "
+        f"trong {len(files)} tệp. (checked: 0 errors, {len(listed)} warnings in "
+        f"{len(files)} files)"
+    ) in lines
+    assert "  - 1 cảnh báo: tiêu đề quá dài (title too long)" in lines
     assert lines[-1].startswith("Trang vẫn dựng được")
 
 
@@ -306,4 +313,4 @@ def test_demo_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     result = CliRunner().invoke(main, ["check", "--today", "2026-11-29"])
     assert result.exit_code == 0, result.output
-    assert "Đã kiểm tra 4 đơn vị: 0 lỗi" in result.output
+    assert "Đã kiểm tra 4 đơn vị (" in result.output and "bài): 0 lỗi" in result.output

@@ -125,7 +125,12 @@ def test_init_writes_skeletons_and_never_overwrites(tmp_path: Path) -> None:
 
 def test_init_skeleton_fails_check_until_filled(tmp_path: Path) -> None:
     run("init", "--province", "01", "--unit", "00070", root=tmp_path)
+    # Checking the project skips a unit not filled in yet, in one line ...
     code, output = run("check", *TODAY, root=tmp_path)
+    assert code == 0 and "1 đơn vị chưa điền thông tin, bỏ qua" in output
+    # ... and checking the unit itself lists what is missing.
+    unit = str(tmp_path / "communes/ha_noi/phuong_hoan_kiem.yml")
+    code, output = run("check", unit, *TODAY, root=tmp_path)
     assert code == 1 and "site_url" in output
 
 

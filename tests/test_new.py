@@ -13,6 +13,7 @@ from conftest import post
 from generator.clerk.check import check
 from generator.clerk.new import new_post
 from generator.cli import main
+from generator.source.placeholders import POST_BODY
 from generator.source.posts import load_post
 from generator.source.project import Project
 
@@ -51,7 +52,9 @@ def test_documents_get_the_register_fields(project: Project) -> None:
     text = (project.root / out.strip()).read_text(encoding="utf-8")
     for key in ("number", "type", "issuer", "signer", "issued", "effective", "file"):
         assert f"\n  {key}: " in text
-    # The empty template is valid; `check` then asks for the number and the date.
+    # Once written, the empty register is valid; `check` then asks for the number and date.
+    path = project.root / out.strip()
+    path.write_text(text.replace(POST_BODY, "Nội dung quyết định."), encoding="utf-8")
     report = check(project)
     assert not report.errors
     assert [p.rule for p in report.warnings if p.file and p.file.parent.name == "van-ban"] == [
@@ -73,7 +76,8 @@ def test_avoids_the_slug_of_a_province_wide_post(mini: Mini, tmp_path: Path) -> 
     made = mini(posts={"_province/thong-bao/lich-cat-dien.md": post("Lịch cắt điện")})
     path = new_post(made, made.root / UNIT, "thong-bao", "Lịch cắt điện")
     assert path.name == "lich-cat-dien-2.md"
-    assert not check(made).errors  # no duplicate-slug error
+    problems = check(made).errors  # no duplicate-slug error; only the sample body to write
+    assert [p.rule for p in problems] == ["placeholder"] and problems[0].file == path
 
 
 def test_section_by_its_title_and_vietnam_date(mini: Mini) -> None:

@@ -90,7 +90,7 @@ def load_sources(options: AuditOptions, registry: Registry) -> UrlSource:
     if options.urls_csv is not None:
         return load_urls_csv(options.urls_csv, registry)
     if options.communes_dir is not None:
-        return load_commune_urls(options.communes_dir, registry)
+        return load_commune_urls(options.communes_dir, registry, options.province)
     return UrlSource()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from generator.errors import AuditError, Problem
+from generator.source.commune import unfinished, unfinished_line
 from generator.source.registry import Registry, normalise_code
 
 
@@ -88,8 +89,15 @@ def _row_problem(registry: Registry, code: str, url: str, path: Path, line: int)
     return None
 
 
-def load_commune_urls(directory: Path, registry: Registry) -> UrlSource:
-    """`code` and `site_url` of every `*.yml` under `directory`; broken files are reported."""
+def load_commune_urls(
+    directory: Path, registry: Registry, province: str | None = None
+) -> UrlSource:
+    """`code` and `site_url` of every `*.yml` under `directory`; broken files are reported.
+
+    With `province`, only that province's files are read: folders named after another
+    province are not opened, and units of other provinces found elsewhere are left out
+    with their problems. Files still as `congxa init` wrote them are counted, not reported
+    one by one."""
     if not directory.is_dir():
         raise AuditError(
             Problem(
@@ -99,10 +107,21 @@ def load_commune_urls(directory: Path, registry: Registry) -> UrlSource:
                 hint="đưa vào thư mục chứa các tệp <đơn vị>.yml, ví dụ communes/.",
             )
         )
+    wanted = registry.province(province) if province else None
     urls: dict[str, list[str]] = {}
     problems: list[Problem] = []
+    waiting = 0
     for path in sorted(directory.rglob("*.yml")):
+        if wanted is not None and _other_province(path, directory, registry, wanted.code):
+            continue
         code, url, problem = _commune_entry(path, registry)
+        if wanted is not None and code:
+            official = registry.unit(code)
+            if official is not None and official.province_code != wanted.code:
+                continue
+        if problem is not None and problem.field == "unfinished":
+            waiting += 1
+            continue
         if problem is not None:
             problems.append(problem)
         if code and url:
@@ -117,7 +136,25 @@ def load_commune_urls(directory: Path, registry: Registry) -> UrlSource:
                 )
                 continue
             urls[code] = [url]
+    if waiting:
+        problems.append(
+            Problem(
+                unfinished_line(waiting) + " Khi đánh giá, các đơn vị này tính là chưa có trang "
+                "(counted as no page).",
+                file=directory,
+                severity="warning",
+            )
+        )
     return UrlSource(urls, tuple(problems), f"communes:{directory}")
+
+
+def _other_province(path: Path, directory: Path, registry: Registry, code: str) -> bool:
+    """True when a folder on the way from `directory` to `path` names another province."""
+    for name in (directory.resolve().name, *path.relative_to(directory).parent.parts):
+        named = registry.province(name)
+        if named is not None and named.code != code:
+            return True
+    return False
 
 
 def _commune_entry(path: Path, registry: Registry) -> tuple[str, str, Problem | None]:
@@ -165,6 +202,9 @@ def _commune_entry(path: Path, registry: Registry) -> tuple[str, str, Problem | 
                 hint="kiểm tra mã theo danh mục đơn vị hành chính.",
             ),
         )
+    if unfinished(data):
+        # Not filled in yet: counted as having no page, summed up in one line.
+        return code, "", Problem("unfinished", file=path, field="unfinished")
     url = data.get("site_url")
     if not isinstance(url, str) or not url.strip():
         return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.errors import ConfigError, Problem
+from generator.source.placeholders import INTRODUCTION
 from generator.source.registry import Registry, normalise_code
 
 TEMPLATE = """\
@@ -25,7 +26,7 @@ agency:
     title: Phó Chủ tịch UBND {type}
 leaders: []
 introduction: |
-  Giới thiệu {name_lower}: vị trí, diện tích, dân số, chức năng, nhiệm vụ.
+  {introduction}
 """
 
 
@@ -67,6 +68,7 @@ def init_province(
             type=unit.type,
             province=unit.province_name,
             name_lower=unit.name[0].lower() + unit.name[1:],
+            introduction=INTRODUCTION.format(name=unit.name[0].lower() + unit.name[1:]),
         )
         with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
             handle.write(text)

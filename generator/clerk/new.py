@@ -12,7 +12,8 @@ from pathlib import Path
 
 from generator.errors import ConfigError, Problem
 from generator.source.fields import VN_TZ
-from generator.source.posts import PROVINCE_FOLDER
+from generator.source.placeholders import POST_BODY
+from generator.source.posts import PROVINCE_FOLDER, reserved_slug
 from generator.source.profile import Profile, Section
 from generator.source.project import Project
 from generator.text import slugify
@@ -46,7 +47,7 @@ def new_post(
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(1, 1000):
         candidate = slug if number == 1 else f"{slug}-{number}"
-        if candidate in taken:
+        if candidate in taken or reserved_slug(candidate):
             continue
         path = folder / f"{candidate}.md"
         try:
@@ -126,7 +127,7 @@ def template(section: Section, title: str, now: datetime) -> str:
         "draft: false  # true: bài nháp, chưa đăng",
         "---",
         "",
-        "Viết nội dung ở đây. Mỗi đoạn cách nhau một dòng trống.",
+        POST_BODY,
         "",
     ]
     return "\n".join(lines)

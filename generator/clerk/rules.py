@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,12 @@ RULES: dict[str, Rule] = {
         ),
         Rule("legacy-encoding", "warning", "đoạn chữ gõ bằng bảng mã cũ (legacy encoding)"),
         Rule("long-title", "warning", "tiêu đề quá dài (title too long)"),
+        Rule("future-date", "warning", "ngày quá xa trong tương lai (date far in the future)"),
     )
 }
+
+# A post dated more than this far ahead is almost always a mistyped year.
+FUTURE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ def post_rules(
     head = _front_matter(post)
     found = [
         *_title(post, head, options),
+        *_future(site, post, head),
         *_essential(site, post, head),
         *_document(site, post, head),
         *_attachments(post, head, options),
@@ -193,6 +199,24 @@ def _title(post: Post, head: Any, options: CheckOptions) -> Iterator[Problem]:
             "title",
             hint="rút gọn tiêu đề; đưa phần giải thích vào `summary` hoặc thân bài.",
         )
+
+
+def _future(site: Site, post: Post, head: Any) -> Iterator[Problem]:
+    limit = site.today + timedelta(days=FUTURE_DAYS)
+    dates: list[tuple[str, date, tuple[str, ...]]] = [("date", post.date.date(), ("date",))]
+    if post.document and post.document.issued:
+        dates.append(("document.issued", post.document.issued, ("document", "issued")))
+    for name, when, keys in dates:
+        if when > limit.date():
+            yield problem(
+                "future-date",
+                f"Ngày `{name}` là {when:%d/%m/%Y}, hơn một năm sau hôm nay "
+                f"({site.today:%d/%m/%Y}) (date more than a year in the future).",
+                post.source,
+                _line(head, *keys),
+                name,
+                hint="kiểm tra năm: thường là gõ nhầm, ví dụ 2062 thay cho 2026.",
+            )
 
 
 def _essential(site: Site, post: Post, head: Any) -> Iterator[Problem]:

@@ -18,6 +18,7 @@ from generator.errors import ConfigError, Problem
 from generator.publish.atomic import STATE_DIR, clean_leftovers
 from generator.publish.build import BuildResult, build_unit, input_digest, unit_output
 from generator.site.jinja_cache import configure_bytecode_cache
+from generator.source.commune import split_unfinished, unfinished_line
 from generator.source.project import Project
 from generator.store import OBJECTS, collect_garbage
 
@@ -26,6 +27,7 @@ from generator.store import OBJECTS, collect_garbage
 class Summary:
     results: list[BuildResult] = field(default_factory=list)
     seconds: float = 0.0
+    unfinished: int = 0  # units whose commune file is still as `congxa init` wrote it
 
     def of(self, status: str) -> list[BuildResult]:
         return [r for r in self.results if r.status == status]
@@ -36,10 +38,11 @@ class Summary:
 
     def line(self) -> str:
         built, same, bad = len(self.of("built")), len(self.of("unchanged")), len(self.failed)
-        return (
+        line = (
             f"Đã dựng {built}, không đổi {same}, lỗi {bad} đơn vị trong {self.seconds:.1f} s "
             f"(built {built}, unchanged {same}, failed {bad}, {self.seconds:.1f} s)."
         )
+        return line + ("\n" + unfinished_line(self.unfinished) if self.unfinished else "")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -124,6 +127,8 @@ def build_many(
     for province in sorted({f.parent.name for f in unit_files}):
         clean_leftovers(out / province)
     summary = Summary()
+    unit_files, waiting = split_unfinished(unit_files)  # not filled in yet: skipped quietly
+    summary.unfinished = len(waiting)
 
     # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
     todo: list[tuple[Path, str]] = []

@@ -11,6 +11,7 @@ from generator.errors import ConfigError, ContentError, Problem
 from generator.source.fields import Fields
 from generator.source.files import parse_yaml, read_text
 from generator.source.model import Agency, Department, Link, Person, Unit
+from generator.source.placeholders import is_introduction_placeholder
 from generator.source.registry import Registry
 from generator.text import fold
 
@@ -29,6 +30,62 @@ KNOWN_KEYS = {
     "english",
     "theme",
 }
+AGENCY_KEYS = {"name", "address", "phone", "email", "fax", "responsible"}
+PERSON_KEYS = {"name", "title", "phone", "email"}
+DEPARTMENT_KEYS = {"name", "head", "phone", "email"}
+LINK_KEYS = {"title", "url"}
+ENGLISH_KEYS = {"introduction"}
+THEME_KEYS = {"primary", "logo"}
+# The fields `congxa init` leaves empty for the clerk: all still empty = not filled in yet.
+REQUIRED_TO_FILL = (
+    ("site_url",),
+    ("agency", "address"),
+    ("agency", "phone"),
+    ("agency", "email"),
+    ("agency", "responsible", "name"),
+)
+
+
+def unfinished(data: Any) -> bool:
+    """True for a commune file as `congxa init` wrote it: every field to fill still empty.
+
+    Such a unit is not ready: builds and audits skip it quietly; a unit with some of these
+    fields filled and others missing is an error as usual.
+    """
+    if not isinstance(data, dict):
+        return False
+    for path in REQUIRED_TO_FILL:
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value not in (None, "", [], {}):
+            return False
+    return True
+
+
+def is_unfinished(path: Path) -> bool:
+    """`unfinished` for a commune file on disk (False when it cannot be read)."""
+    try:
+        return unfinished(parse_yaml(read_text(path), path))
+    except ContentError:
+        return False
+
+
+def split_unfinished(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(ready units, units not filled in yet)."""
+    ready: list[Path] = []
+    waiting: list[Path] = []
+    for path in paths:
+        (waiting if is_unfinished(path) else ready).append(path)
+    return ready, waiting
+
+
+def unfinished_line(count: int) -> str:
+    """The one summary line for skipped units."""
+    return (
+        f"{count} đơn vị chưa điền thông tin, bỏ qua ({count} units not filled in yet, "
+        "skipped). Điền các trường BẮT BUỘC trong tệp đơn vị rồi chạy lại."
+    )
 
 
 def load_unit(path: Path, registry: Registry) -> Unit:
@@ -47,18 +104,12 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
         f.error(
             "Tệp đơn vị phải là một nhóm trường `tên: giá trị` (expected a mapping).",
             line=1,
-            hint="xem mẫu tệp đơn vị trong README hoặc chạy `congxa init`.",
+            hint='viết mỗi dòng `tên: giá trị`, ví dụ `code: "00070"`, '
+            "`site_url: https://tenxa.tinh.gov.vn/`; hoặc tạo tệp mẫu đúng mã bằng "
+            "`congxa init --province <mã tỉnh> --unit <mã đơn vị>`.",
         )
         raise ConfigError(f.problems)
-    for key in data:
-        if key not in KNOWN_KEYS:
-            f.error(
-                f"Trường lạ `{key}` (unknown field) sẽ bị bỏ qua.",
-                data=data,
-                key=key,
-                severity="warning",
-                hint="kiểm tra chính tả tên trường.",
-            )
+    f.unknown_keys(data, KNOWN_KEYS)
 
     code = f.get(
         data,
@@ -138,7 +189,9 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
     departments = tuple(_departments(f, data))
     links = tuple(_links(f, data))
     english = f.get(data, "english", dict)
+    f.unknown_keys(english, ENGLISH_KEYS, prefix="english.")
     theme = f.get(data, "theme", dict)
+    f.unknown_keys(theme, THEME_KEYS, prefix="theme.")
     primary = f.get(theme, "primary", str, prefix="theme.") if theme else None
     if primary and not _COLOR.match(primary):
         f.error(
@@ -163,6 +216,19 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
             )
             logo = None
 
+    introduction = f.get(data, "introduction", str) or ""
+    if is_introduction_placeholder(introduction):
+        f.error(
+            "Phần giới thiệu `introduction` vẫn là câu mẫu của `congxa init` (placeholder "
+            "text); trang Giới thiệu sẽ không hiện câu này.",
+            data=data,
+            key="introduction",
+            severity="warning",
+            rule="placeholder",
+            hint="viết giới thiệu thật của đơn vị: vị trí, diện tích, dân số, lịch sử...",
+        )
+        introduction = ""
+
     errors = [p for p in f.problems if p.severity == "error"]
     if errors or official is None or site_url is None or agency is None:
         raise ConfigError(f.problems)
@@ -178,7 +244,7 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
         agency=agency,
         source=path,
         leaders=leaders,
-        introduction=f.get(data, "introduction", str) or "",
+        introduction=introduction,
         functions=f.get(data, "functions", str) or "",
         departments=departments,
         links=links,
@@ -201,6 +267,7 @@ def _agency(f: Fields, data: Any, unit_name: str) -> Agency | None:
     )
     if agency is None:
         return None
+    f.unknown_keys(agency, AGENCY_KEYS, prefix="agency.")
     values = {
         k: f.get(agency, k, str, required=True, prefix="agency.")
         for k in ("address", "phone", "email")
@@ -239,6 +306,7 @@ def _agency(f: Fields, data: Any, unit_name: str) -> Agency | None:
 
 
 def _person(f: Fields, data: Any, prefix: str) -> Person | None:
+    f.unknown_keys(data, PERSON_KEYS, prefix=prefix)
     name = f.get(data, "name", str, required=True, prefix=prefix)
     title = f.get(data, "title", str, required=True, prefix=prefix)
     if name is None or title is None:
@@ -276,6 +344,7 @@ def _departments(f: Fields, data: Any) -> list[Department]:
     found = []
     for i, item in _items(f, data, "departments"):
         prefix = f"departments[{i}]."
+        f.unknown_keys(item, DEPARTMENT_KEYS, prefix=prefix)
         name = f.get(item, "name", str, required=True, prefix=prefix)
         if name:
             found.append(
@@ -293,6 +362,7 @@ def _links(f: Fields, data: Any) -> list[Link]:
     found = []
     for i, item in _items(f, data, "links"):
         prefix = f"links[{i}]."
+        f.unknown_keys(item, LINK_KEYS, prefix=prefix)
         title = f.get(item, "title", str, required=True, prefix=prefix)
         url = f.get(item, "url", str, required=True, prefix=prefix)
         if url and not urlsplit(url).scheme in ("http", "https"):

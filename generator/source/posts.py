@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from generator.errors import ContentError, Problem
 from generator.source.essential import categories, priorities
-from generator.source.fields import Fields
+from generator.source.fields import Fields, did_you_mean
 from generator.source.files import LineDict, line_of, parse_yaml, read_text
 from generator.source.model import Attachment, Document, Essential, Post
+from generator.source.placeholders import POST_BODY, post_placeholder_line
 from generator.source.profile import Profile
 from generator.text import slugify
 
@@ -25,6 +27,16 @@ KNOWN_KEYS = {
     "id",
     "slug",
 }
+DOCUMENT_KEYS = {"number", "type", "issuer", "signer", "issued", "effective", "file"}
+ESSENTIAL_KEYS = {"category", "priority", "expires"}
+ATTACHMENT_KEYS = {"file", "title"}
+# Addresses a section's generated pages use: its list (index) and its later pages (trang-2).
+_RESERVED_SLUG = re.compile(r"^(index|trang-\d+)$")
+
+
+def reserved_slug(slug: str) -> bool:
+    """True for a slug that would replace one of a section's generated pages."""
+    return bool(_RESERVED_SLUG.match(slug))
 
 
 def load_posts(
@@ -43,34 +55,99 @@ def load_posts(
             continue
         for path in sorted(root.rglob("*.md")):
             try:
-                post = load_post(path, root, profile, province_wide=shared)
+                post = load_post(path, root, profile, province_wide=shared, warnings=problems)
             except ContentError as exc:
                 problems.extend(exc.problems)
                 continue
-            if post is not None:
-                posts.append(post)
+            if post is None:
+                continue
+            placeholder = post_placeholder_line(post.body)
+            if placeholder is not None:
+                problems.append(_placeholder_problem(post, placeholder))
+                continue
+            posts.append(post)
     problems.extend(_duplicate_slugs(posts))
+    problems.extend(_duplicate_ids(posts))
     return posts, problems
 
 
-def _duplicate_slugs(posts: list[Post]) -> list[Problem]:
-    seen: dict[tuple[str, str], Post] = {}
-    problems = []
+def _placeholder_problem(post: Post, index: int) -> Problem:
+    """A post whose body is still `congxa new`'s sample text is kept off the site."""
+    return Problem(
+        f"Thân bài vẫn là nội dung mẫu {POST_BODY!r} (placeholder text): bài chưa được đăng "
+        "cho tới khi viết nội dung thật.",
+        file=post.source,
+        line=post.body_line + index,
+        field="body",
+        hint="thay dòng mẫu bằng nội dung bài viết; nếu chưa muốn đăng, để `draft: true`.",
+        severity="warning",
+        rule="placeholder",
+    )
+
+
+def _duplicate_ids(posts: list[Post]) -> list[Problem]:
+    """Two posts with one `id` would share a feed GUID: readers would drop one of them.
+
+    Each post of such a group is reported, naming the others: whichever file the clerk
+    checks, the finding is there."""
+    groups: dict[str, list[Post]] = {}
     for post in posts:
-        key = (post.section, post.slug)
-        if key in seen:
+        groups.setdefault(post.id, []).append(post)
+    problems = []
+    for same in groups.values():
+        if len({(p.section, p.slug) for p in same}) < 2:
+            continue  # one address: reported as a duplicate slug
+        for post in same:
+            others = ", ".join(str(o.source) for o in same if o is not post)
             problems.append(
                 Problem(
-                    f"Địa chỉ bài {post.section}/{post.slug}/ trùng với {seen[key].source} "
-                    "(duplicate slug).",
+                    f"Mã bài `id: {post.id}` trùng với bài {others} (duplicate id): "
+                    "các bài sẽ trùng mã trong kênh tin (feed GUID).",
                     file=post.source,
-                    line=1,
+                    line=_key_line(post.source, "id"),
+                    field="id",
+                    hint="xoá dòng `id:` (mã sẽ lấy theo địa chỉ bài) hoặc đặt mã khác cho "
+                    "mỗi bài.",
+                )
+            )
+    return problems
+
+
+def _key_line(path: Path, key: str) -> int:
+    """Line of a top-level front-matter key, or 1."""
+    try:
+        lines = read_text(path).split("\n")
+    except ContentError:
+        return 1
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() in ("---", "..."):
+            break
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _duplicate_slugs(posts: list[Post]) -> list[Problem]:
+    """Posts at one address: each is reported, naming the others, so that checking any
+    one of the files shows it."""
+    groups: dict[tuple[str, str], list[Post]] = {}
+    for post in posts:
+        groups.setdefault((post.section, post.slug), []).append(post)
+    problems = []
+    for (section, slug), same in groups.items():
+        if len(same) < 2:
+            continue
+        for post in same:
+            others = ", ".join(str(o.source) for o in same if o is not post)
+            problems.append(
+                Problem(
+                    f"Địa chỉ bài {section}/{slug}/ trùng với {others} (duplicate slug).",
+                    file=post.source,
+                    line=_key_line(post.source, "slug"),
                     field="slug",
                     hint="đổi tên tệp, hoặc thêm `slug: ten-khac` vào phần đầu bài.",
                 )
             )
-        else:
-            seen[key] = post
     return problems
 
 
@@ -101,9 +178,16 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 
 def load_post(
-    path: Path, root: Path, profile: Profile, *, province_wide: bool = False
+    path: Path,
+    root: Path,
+    profile: Profile,
+    *,
+    province_wide: bool = False,
+    warnings: list[Problem] | None = None,
 ) -> Post | None:
-    """One post, or None for a draft; ContentError with every problem of the file."""
+    """One post, or None for a draft; ContentError with every problem of the file.
+
+    The warnings of a post that loads (unknown fields...) are added to `warnings`."""
     rel = path.relative_to(root)
     section = profile.section(rel.parts[0]) if len(rel.parts) > 1 else None
     if section is None or not section.takes_posts:
@@ -123,15 +207,7 @@ def load_post(
     if not isinstance(data, dict):
         f.error("Phần đầu bài phải là các dòng `tên: giá trị` (expected a mapping).", line=2)
         raise ContentError(f.problems)
-    for key in data:
-        if key not in KNOWN_KEYS:
-            f.error(
-                f"Trường lạ `{key}` (unknown field) sẽ bị bỏ qua.",
-                data=data,
-                key=key,
-                severity="warning",
-                hint="kiểm tra chính tả tên trường.",
-            )
+    f.unknown_keys(data, KNOWN_KEYS)
     title = f.get(data, "title", str, required=True, hint="thêm `title: Tiêu đề bài viết`.")
     when = f.get_date(data, "date", required=True, hint="thêm `date: 2026-11-20`.")
     draft = f.get(data, "draft", bool)
@@ -143,12 +219,25 @@ def load_post(
             field="slug",
             hint="đặt tên tệp bằng chữ không dấu, ví dụ thong-bao-lich-hop.md.",
         )
+    elif reserved_slug(slug):
+        where = "trang danh sách" if slug == "index" else f"trang {slug[6:]} của danh sách"
+        f.error(
+            f"Địa chỉ bài `{section.id}/{slug}/` trùng với {where} của chuyên mục (reserved slug).",
+            data=data if "slug" in data else None,
+            key="slug" if "slug" in data else None,
+            line=None if "slug" in data else 1,
+            field="slug",
+            hint="đổi tên tệp hoặc đặt `slug:` khác, ví dụ `slug: "
+            f"{section.id}-{slug}`; không dùng `index` và `trang-2`, `trang-3`...",
+        )
     attachments = tuple(_attachments(f, data, path, root))
     document = _document(f, data, path, root)
     essential = _essential(f, data)
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:
         raise ContentError(f.problems)
+    if warnings is not None:
+        warnings.extend(f.problems)
     if draft:
         return None
     assert title is not None and when is not None  # guaranteed by the error check above
@@ -199,9 +288,16 @@ def _file(
     return Attachment(target, title or target.name, target.stat().st_size)
 
 
+_ATTACHMENTS_HINT = (
+    "viết danh sách, mỗi tệp một mục bắt đầu bằng `  - `:\nattachments:\n"
+    "  - file: ../files/ke-hoach.pdf\n    title: Kế hoạch (PDF)"
+)
+
+
 def _attachments(f: Fields, data: Any, post: Path, base: Path) -> list[Attachment]:
     found = []
-    for index, item in enumerate(f.get(data, "attachments", list) or []):
+    items = f.get(data, "attachments", list, hint=_ATTACHMENTS_HINT) or []
+    for index, item in enumerate(items):
         field = f"attachments[{index}]"
         if isinstance(item, str):  # `- ../files/a.pdf`: the short form
             short = LineDict(file=item)
@@ -214,8 +310,10 @@ def _attachments(f: Fields, data: Any, post: Path, base: Path) -> list[Attachmen
                 data=data,
                 key="attachments",
                 field=field,
+                hint=_ATTACHMENTS_HINT,
             )
             continue
+        f.unknown_keys(item, ATTACHMENT_KEYS, prefix=field + ".")
         title = f.get(item, "title", str, prefix=field + ".")
         attachment = _file(f, item, "file", field + ".file", post, base, title)
         if attachment:
@@ -224,10 +322,17 @@ def _attachments(f: Fields, data: Any, post: Path, base: Path) -> list[Attachmen
 
 
 def _document(f: Fields, data: Any, post: Path, base: Path) -> Document | None:
-    doc = f.get(data, "document", dict)
+    doc = f.get(
+        data,
+        "document",
+        dict,
+        hint="viết các dòng con thụt vào hai dấu cách:\ndocument:\n  number: 215/QĐ-UBND\n"
+        "  issued: 2026-10-12\n  file: ../files/qd-215.pdf",
+    )
     if doc is None:
         return None
     p = "document."
+    f.unknown_keys(doc, DOCUMENT_KEYS, prefix=p)
     issued = f.get_date(doc, "issued", prefix=p)
     effective = f.get_date(doc, "effective", prefix=p)
     return Document(
@@ -242,10 +347,24 @@ def _document(f: Fields, data: Any, post: Path, base: Path) -> Document | None:
 
 
 def _essential(f: Fields, data: Any) -> Essential | None:
-    item = f.get(data, "essential", dict)
+    item = f.get(
+        data,
+        "essential",
+        dict,
+        hint="viết ba dòng con thụt vào hai dấu cách:\nessential:\n"
+        "  category: thien-tai-khan-cap\n  priority: khan-cap\n  expires: 2026-12-31",
+    )
     if item is None:
         return None
     p = "essential."
+    # A misspelt key here changes who is warned and how urgently: an error, not a warning.
+    f.unknown_keys(
+        item,
+        ESSENTIAL_KEYS,
+        prefix=p,
+        severity="error",
+        consequence="làm sai nhóm hoặc mức ưu tiên của thông tin thiết yếu",
+    )
     category = f.get(
         item,
         "category",
@@ -256,20 +375,29 @@ def _essential(f: Fields, data: Any) -> Essential | None:
     )
     if category and category not in categories():
         f.error(
-            f"Nhóm thông tin thiết yếu {category!r} không hợp lệ (unknown category).",
+            f"Nhóm thông tin thiết yếu {category!r} không hợp lệ (unknown category); "
+            "các nhóm: " + ", ".join(categories()) + ".",
             data=item,
             key="category",
             field=p + "category",
-            hint="chọn một trong: " + ", ".join(categories()),
+            hint=_choice_hint(category, categories()),
         )
     priority = f.get(item, "priority", str, prefix=p) or "thuong"
     if priority not in priorities():
         f.error(
-            f"Mức ưu tiên {priority!r} không hợp lệ (unknown priority).",
+            f"Mức ưu tiên {priority!r} không hợp lệ (unknown priority); các mức: "
+            + ", ".join(priorities())
+            + ".",
             data=item,
             key="priority",
             field=p + "priority",
-            hint="chọn một trong: " + ", ".join(priorities()),
+            hint=_choice_hint(priority, priorities()),
         )
     expires = f.get_date(item, "expires", prefix=p, end_of_day=True)
     return Essential(category or "", priority, expires)
+
+
+def _choice_hint(given: str, accepted: dict[str, Any]) -> str:
+    guess = did_you_mean(given, accepted)
+    head = f"có phải ý bạn là `{guess}`? " if guess else ""
+    return head + "chọn một trong: " + ", ".join(f"`{k}`" for k in accepted) + "."

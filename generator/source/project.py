@@ -18,6 +18,8 @@ from generator.source.profile import Profile, load_profile
 from generator.source.registry import Registry, load_registry
 
 SETTINGS_FILE = "congxa.yml"
+# Every key congxa.yml may hold; anything else is a typo that would be ignored silently.
+SETTINGS_KEYS = {"registry", "profile", "theme", "feed_limit", "province_url"}
 _URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
 
 
@@ -45,6 +47,21 @@ class Project:
             except ContentError as exc:
                 raise ConfigError(exc.problems) from None
             f = Fields(settings)
+            if not isinstance(data, dict):
+                f.error(
+                    "Tệp congxa.yml phải là các dòng `tên: giá trị` (expected a mapping).",
+                    line=1,
+                    hint="ví dụ `feed_limit: 50`; các trường dùng được: "
+                    + ", ".join(f"`{k}`" for k in sorted(SETTINGS_KEYS))
+                    + ".",
+                )
+                raise ConfigError(f.problems)
+            f.unknown_keys(
+                data,
+                SETTINGS_KEYS,
+                severity="error",
+                consequence="không được congxa dùng tới",
+            )
             for key, attr in (
                 ("registry", "registry_csv"),
                 ("profile", "profile_file"),

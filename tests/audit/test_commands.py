@@ -135,7 +135,10 @@ def test_audit_from_commune_files(
     )
     (communes / "broken.yml").write_text('code: "06995"\nsite_url: [unclosed\n', encoding="utf-8")
     (communes / "octal.yml").write_text("code: 06746\nsite_url: https://x.vn/\n", encoding="utf-8")
-    (communes / "no_url.yml").write_text('code: "06997"\n', encoding="utf-8")
+    # Partly filled in (a file with every required field empty is skipped as unfinished).
+    (communes / "no_url.yml").write_text(
+        'code: "06997"\nagency:\n  phone: "0203 3874 000"\n', encoding="utf-8"
+    )
     result = invoke(
         "audit",
         "--communes",
