@@ -92,7 +92,14 @@ def assert_security_headers(response: http.client.HTTPResponse) -> None:
     assert "default-src 'self'" in policy
     assert re.search(r"script-src 'self'(;| 'sha256-)", policy), policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-    assert "frame-ancestors 'self'" in policy and "object-src 'none'" in policy
+    for directive in (
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ):
+        assert directive in policy.split("; "), (directive, policy)
+    assert response.getheader("X-Frame-Options") == "DENY"
     assert "http" not in policy, "no third-party origin"
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     assert response.getheader("Referrer-Policy") == "strict-origin-when-cross-origin"

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from generator.errors import CongxaError, Problem
+from generator.site import escaping
 from generator.site.config import config_dict
 from generator.site.feeds import write_feeds
 from generator.site.manifest import write_manifest
@@ -45,11 +46,15 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
         write_feeds(site, docs)
         write_manifest(site, docs)
         shutil.copytree(theme_dir(), root / "overrides")
+        # Plain MkDocs escapes nothing in templates: the same hook congxa's plugin uses.
+        (root / "hooks").mkdir()
+        shutil.copyfile(escaping.__file__, root / "hooks" / "escaping.py")
         config = config_dict(site, root / "site", docs)
         config["docs_dir"] = "docs"
         config["site_dir"] = "site"
         config["theme"]["custom_dir"] = "overrides"
         config.pop("validation", None)
+        config["hooks"] = ["hooks/escaping.py"]
         (root / "mkdocs.yml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )

@@ -23,6 +23,15 @@ Choices, each for a reason:
   are allowed by their SHA-256 hash, read from the published pages, not by 'unsafe-inline'.
   `img-src data:` is needed because Material's CSS draws its icons from data: URIs.
 - No third-party origin anywhere: a commune page must not leak its readers to anyone.
+- Uploaded files never run on the site's origin: everything under `files/` (a unit's or
+  the province's) is sent as a download (`Content-Disposition: attachment`) with a
+  sandboxing CSP; scripts are served only from the theme's `assets/`; HTML only as the
+  generated `index.html` and `404.html`; XML only as the generated feeds and sitemap; other
+  SVG images with a sandboxing CSP. `nosniff` everywhere, and no page may be framed.
+- Built from validated parts only: host names match a strict pattern (the `site_url` rule
+  of generator/source/siteurl.py), paths are checked before they are quoted, and every
+  text that lands in a comment is reduced to printable characters on one line, so no
+  input can end a comment or a directive.
 """
 
 from __future__ import annotations
@@ -37,7 +46,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator import __version__
+from generator.errors import BuildError, Problem
 from generator.source.project import Project
+from generator.source.siteurl import normalise_site_url
 
 CONF_NAME = "nginx.conf"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -54,7 +65,14 @@ GZIP_TYPES = (
 FINGERPRINTED = r"\.[0-9a-f]{8}\.min\.(?:js|css)(?:\.map)?$"
 STATIC = r"\.(?:css|js|map|png|jpe?g|gif|webp|svg|ico|woff2?|pdf|docx?|xlsx?|odt|ods|zip)$"
 
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_HOST = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+_LISTEN = re.compile(r"(?:(?:\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:]+\]:)?\d{1,5}")
+# Inside nginx's double quotes: no quote, no variable, no escape, nothing that is not printed.
+_UNSAFE_IN_QUOTES = re.compile(r'["$\\;{}]|[^\S ]|[\x00-\x1f\x7f-\x9f]')
+# Served as a download only: uploads, whatever their type.
+SANDBOX_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 _INLINE = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
 _SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 _DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?application/(?:ld\+)?json""", re.IGNORECASE)
@@ -137,22 +155,39 @@ def unit_hosts(project: Project, out: Path, province_folder: str) -> tuple[list[
         except (OSError, ValueError, KeyError) as exc:
             notes.append(f"{name}: site.json không đọc được (unreadable): {exc}")
             continue
-        parts = urlsplit(site_url)
-        host = (parts.hostname or "").lower()
-        if not _HOST.match(host):
-            notes.append(f"{name}: tên miền không hợp lệ (invalid host) {host!r}")
+        normalised = normalise_site_url(site_url)
+        parts = urlsplit(normalised or "")
+        host = parts.hostname or ""
+        if normalised is None or not valid_host(host):
+            notes.append(f"{name}: site_url không hợp lệ (invalid site_url) {site_url!r}")
         elif parts.path not in ("", "/"):
             notes.append(
-                f"{name}: site_url có đường dẫn (has a path) {site_url}; "
+                f"{name}: site_url có đường dẫn (has a path) {normalised}; "
                 "chỉ phục vụ trang ở gốc tên miền (served only at a host's root)"
             )
         elif host in seen:
             notes.append(f"{name}: tên miền {host} đã dùng cho (host already used by) {seen[host]}")
+        elif not _safe_path(root):
+            notes.append(f"{name}: đường dẫn có ký tự đặc biệt (unsafe path) {str(root)!r}")
         else:
             seen[host] = name
             styles, scripts = _hashes_of(root)
             hosts.append(Host(host, root, name, styles, scripts))
     return hosts, notes
+
+
+def valid_host(name: str) -> bool:
+    """A host name nginx may be told: lower-case letters, digits, hyphens and dots."""
+    return len(name) <= 253 and _HOST.fullmatch(name) is not None
+
+
+def _safe_path(path: Path) -> bool:
+    return _UNSAFE_IN_QUOTES.search(str(path)) is None
+
+
+def comment(text: str) -> str:
+    """`text` for an nginx comment: one line of printable characters (others as \\uXXXX)."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def province_host_for(hosts: list[Host], province_folder: str) -> str:
@@ -166,7 +201,8 @@ def province_host_for(hosts: list[Host], province_folder: str) -> str:
             common.insert(0, parts[0])
     if len(common) >= 2 and not any(len(x) == len(common) for x in labels):
         return ".".join(common)
-    return province_folder.replace("_", "-") + ".localhost"
+    fallback = province_folder.replace("_", "-").lower() + ".localhost"
+    return fallback if valid_host(fallback) else "province.localhost"
 
 
 def csp(host: Host) -> str:
@@ -176,34 +212,81 @@ def csp(host: Host) -> str:
         "default-src 'self'; "
         f"script-src {scripts}; style-src {styles}; img-src 'self' data:; "
         "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
 
-def _headers(host: Host, cache: str, indent: str) -> list[str]:
+def _headers(
+    host: Host, cache: str, indent: str, *, download: bool = False, sandbox: bool = False
+) -> list[str]:
     # add_header in a location replaces every add_header of the server, so each location
     # repeats the full set; `always` puts them on 404s too.
-    return [
+    policy = f"{SANDBOX_CSP}; frame-ancestors 'none'" if download or sandbox else csp(host)
+    lines = [
         f'{indent}add_header Cache-Control "{cache}" always;',
-        f'{indent}add_header Content-Security-Policy "{csp(host)}" always;',
+        f'{indent}add_header Content-Security-Policy "{policy}" always;',
         f'{indent}add_header X-Content-Type-Options "nosniff" always;',
         f'{indent}add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
-        f'{indent}add_header X-Frame-Options "SAMEORIGIN" always;',
+        f'{indent}add_header X-Frame-Options "DENY" always;',
         f'{indent}add_header Permissions-Policy "camera=(), microphone=(), geolocation=()" always;',
     ]
+    if download:
+        lines.append(f'{indent}add_header Content-Disposition "attachment" always;')
+    return lines
 
 
 def _quoted(path: Path) -> str:
-    text = str(path)
-    if any(ch in text for ch in '"$\\;{}') or "\n" in text:
-        raise ValueError(f"nginx cannot serve a path with special characters: {text!r}")
-    return f'"{text}"'
+    if not _safe_path(path):
+        raise BuildError(
+            Problem(
+                f"Thư mục xuất bản có ký tự nginx không chấp nhận (unsafe path for nginx): "
+                f"{str(path)!r}.",
+                hint="chọn thư mục --out không có dấu ngoặc kép, $, \\, ;, {, } hay ký tự "
+                "điều khiển.",
+            )
+        )
+    return f'"{path}"'
+
+
+def _uploads(host: Host, prefix: str) -> list[str]:
+    """Locations that keep uploaded files from running on the site's origin.
+
+    `prefix` is a regular expression for the part of the path before a site's own paths:
+    "" on a unit's host, "(?:/[^/]+)?" on the province's host (which serves each unit under
+    its folder too). The first matching regular-expression location wins, so the order
+    matters: downloads first, then what only congxa generates.
+    """
+    p = prefix
+    deny = ["        return 404;"]
+    return [
+        "    # Uploads (files/ of a unit or of the province): downloaded, never rendered.",
+        f'    location ~ "^{p}/(?:tinh/)?files/" {{',
+        *_headers(host, ASSET_CACHE, "        ", download=True),
+        "    }",
+        "    # Scripts only from the theme; HTML only as generated pages; XML only as feeds.",
+        f'    location ~ "^(?!{p}/assets/).*\\.(?i:m?js)$" {{',
+        *deny,
+        "    }",
+        f'    location ~ "^(?!{p}/404\\.html$).*\\.(?i:x?html?|xht|shtml)(?<!/index\\.html)$" {{',
+        *deny,
+        "    }",
+        (
+            f'    location ~ "^(?!{p}/(?:feeds/[a-z0-9-]+\\.xml|sitemap\\.xml)$)'
+            '.*\\.(?i:xml|xsl|xslt)$" {'
+        ),
+        *deny,
+        "    }",
+        "    # SVG images outside the theme may hold script: never active as a document.",
+        f'    location ~ "^(?!{p}/assets/).*\\.(?i:svgz?)$" {{',
+        *_headers(host, ASSET_CACHE, "        ", sandbox=True),
+        "    }",
+    ]
 
 
 def server_block(host: Host, listen: str, *, province: bool = False) -> str:
     """One nginx `server` for one host."""
     lines = [
-        f"# {host.label}",
+        f"# {comment(host.label)}",
         "server {",
         f"    listen {listen};",
         f"    server_name {host.name};",
@@ -232,6 +315,7 @@ def server_block(host: Host, listen: str, *, province: bool = False) -> str:
         '    location ~ "/\\.(?!well-known/)" {',
         "        return 404;",
         "    }",
+        *_uploads(host, "(?:/[^/]+)?" if province else ""),
         f'    location ~ "{FINGERPRINTED}" {{',
         *_headers(host, LONG_CACHE, "        "),
         "    }",
@@ -258,6 +342,10 @@ def nginx_conf(
     province_host: str | None = None,
 ) -> str:
     """The text of a province's nginx configuration (see `write_nginx_conf`)."""
+    if _LISTEN.fullmatch(listen) is None:
+        raise ValueError(f"not an nginx listen value (port or address:port): {listen!r}")
+    if province_host is not None and not valid_host(province_host):
+        raise ValueError(f"not a host name: {province_host!r}")
     out = out.resolve()
     hosts, notes = unit_hosts(project, out, province_folder)
     province_root = out / province_folder
@@ -271,14 +359,14 @@ def nginx_conf(
     )
     head = [
         (
-            f"# nginx configuration for the province {province_folder}, written by congxa "
-            f"{__version__}."
+            f"# nginx configuration for the province {comment(province_folder)}, written by "
+            f"congxa {__version__}."
         ),
         "# Include it inside http {} (which must include mime.types), e.g.",
-        f"#   include {out / province_folder / CONF_NAME};",
+        f"#   include {comment(str(out / province_folder / CONF_NAME))};",
         "# Generated: edit the commune files and rebuild instead of this file.",
     ]
-    head += [f"# Không phục vụ (not served): {note}" for note in notes]
+    head += [f"# Không phục vụ (not served): {comment(note)}" for note in notes]
     blocks = [server_block(h, listen) for h in hosts]
     blocks.append(server_block(province, listen, province=True))
     return "\n".join(head) + "\n\n" + "\n".join(blocks)

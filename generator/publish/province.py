@@ -6,14 +6,15 @@ failed today still shows with its last good site.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from html import escape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import jinja2
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -120,60 +121,72 @@ def units_json(
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def province_page(
-    project: Project, province: RegistryProvince, manifests: dict[str, tuple[str, dict[str, Any]]]
-) -> bytes:
-    rows = []
-    units = project.registry.units_of(province.code)
-    for unit in units:
-        if unit.code in manifests:
-            folder, data = manifests[unit.code]
-            updated = (
-                datetime.fromisoformat(data["updated"]).strftime("%d/%m/%Y")
-                if data.get("updated")
-                else ""
-            )
-            cell = f'<a href="{escape(folder)}/">{escape(unit.name)}</a>'
-            state = f"{data.get('posts', 0)} bài"
-        else:
-            cell, updated, state = escape(unit.name), "", "chưa có trang (no page yet)"
-        rows.append(
-            f"<tr><td>{cell}</td><td>{escape(unit.type)}</td><td>{updated}</td>"
-            f"<td>{state}</td></tr>"
-        )
-    title = f"Trang thông tin điện tử cấp xã: {province.name}"
-    html = f"""<!doctype html>
+_PROVINCE_PAGE = """<!doctype html>
 <html lang="vi">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="congxa {__version__}">
-<title>{escape(title)}</title>
-<link rel="alternate" type="application/rss+xml" title="{escape(province.name)}: tin mới" href="feeds/rss.xml">
+<meta name="generator" content="congxa {{ version }}">
+<title>{{ title }}</title>
+<link rel="alternate" type="application/rss+xml" title="{{ province }}: tin mới" href="feeds/rss.xml">
 <style>
-body{{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1a1a1a;line-height:1.5}}
-header{{background:#7a1515;color:#fff;padding:.8rem 1rem}} header h1{{margin:0;font-size:1.3rem}}
-main{{max-width:60rem;margin:0 auto;padding:1rem}} a{{color:#0d47a1}}
-table{{border-collapse:collapse;width:100%;font-size:.95rem}} th,td{{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd}}
-.wrap{{overflow-x:auto}} footer{{padding:1rem;color:#444;font-size:.85rem;text-align:center}}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1a1a1a;line-height:1.5}
+header{background:#7a1515;color:#fff;padding:.8rem 1rem} header h1{margin:0;font-size:1.3rem}
+main{max-width:60rem;margin:0 auto;padding:1rem} a{color:#0d47a1}
+table{border-collapse:collapse;width:100%;font-size:.95rem} th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd}
+.wrap{overflow-x:auto} footer{padding:1rem;color:#444;font-size:.85rem;text-align:center}
 </style>
 </head>
 <body>
-<header><h1>{escape(title)}</h1></header>
+<header><h1>{{ title }}</h1></header>
 <main>
-<p>{len(manifests)} trên {len(units)} đơn vị có trang thông tin điện tử.
+<p>{{ with_page }} trên {{ rows | length }} đơn vị có trang thông tin điện tử.
 <a href="feeds/rss.xml">Tin mới của mọi đơn vị (RSS)</a> · <a href="units.json">Dữ liệu (units.json)</a></p>
 <div class="wrap"><table>
 <caption>Danh sách đơn vị hành chính cấp xã</caption>
 <thead><tr><th scope="col">Đơn vị</th><th scope="col">Loại</th><th scope="col">Cập nhật</th><th scope="col">Tình trạng</th></tr></thead>
 <tbody>
-{chr(10).join(rows)}
+{% for row in rows -%}
+<tr><td>{% if row.href %}<a href="{{ row.href }}">{{ row.name }}</a>{% else %}{{ row.name }}{% endif %}</td><td>{{ row.type }}</td><td>{{ row.updated }}</td><td>{{ row.state }}</td></tr>
+{% endfor -%}
 </tbody></table></div>
 </main>
-<footer>{escape(province.name)} · congxa {__version__}</footer>
+<footer>{{ province }} · congxa {{ version }}</footer>
 </body>
 </html>
 """
+
+
+@functools.cache
+def _province_template() -> jinja2.Template:
+    # Autoescaping: names come from the registry and folder names from the file system.
+    env = jinja2.Environment(autoescape=True, keep_trailing_newline=True)
+    return env.from_string(_PROVINCE_PAGE)
+
+
+def province_page(
+    project: Project, province: RegistryProvince, manifests: dict[str, tuple[str, dict[str, Any]]]
+) -> bytes:
+    rows = []
+    for unit in project.registry.units_of(province.code):
+        row = {"name": unit.name, "type": unit.type, "href": "", "updated": ""}
+        if unit.code in manifests:
+            folder, data = manifests[unit.code]
+            if data.get("updated"):
+                row["updated"] = datetime.fromisoformat(data["updated"]).strftime("%d/%m/%Y")
+            # "./" keeps a folder named like a URL scheme ("javascript:...") relative.
+            row["href"] = "./" + quote(folder) + "/"
+            row["state"] = f"{data.get('posts', 0)} bài"
+        else:
+            row["state"] = "chưa có trang (no page yet)"
+        rows.append(row)
+    html = _province_template().render(
+        version=__version__,
+        title=f"Trang thông tin điện tử cấp xã: {province.name}",
+        province=province.name,
+        rows=rows,
+        with_page=len(manifests),
+    )
     return html.encode("utf-8")
 
 

@@ -41,7 +41,9 @@ def configure_bytecode_cache(folder: Path) -> None:
     global _BYTECODE
     if isinstance(_BYTECODE, _MemoryBytecodeCache) and not _BYTECODE.store:
         folder.mkdir(parents=True, exist_ok=True)
-        _BYTECODE = jinja2.FileSystemBytecodeCache(str(folder))
+        # Templates compile differently with autoescaping (generator/site/escaping.py): the
+        # name keeps bytecode compiled by versions without it from ever being loaded.
+        _BYTECODE = jinja2.FileSystemBytecodeCache(str(folder), "__congxa_escaped_%s.cache")
 
 
 _LISTINGS: dict[tuple[str, ...], list[str]] = {}

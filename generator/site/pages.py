@@ -2,14 +2,21 @@
 
 Structured parts (lists, tables, notices) are HTML computed here with final relative URLs;
 clerks' text stays Markdown. Every page of the profile exists on every site, in order.
+
+Escaping by construction: every field value reaches a page through `text()`, which makes it
+inert both as HTML and as Markdown (a title is a heading's text in Markdown, so `*`, `[`,
+`{:` or a trailing `#` in it must not become emphasis, links, attributes or nothing), and
+HTML is assembled with `Markup.format`, which escapes whatever is not already Markup.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from html import escape
 from math import ceil
+from urllib.parse import quote
+
+from markupsafe import Markup
 
 from generator.site.urls import PAGE_SIZE, attachment_path, post_url, relative, section_url
 from generator.source.essential import categories, priority_title
@@ -17,6 +24,22 @@ from generator.source.model import Post, Site
 from generator.source.profile import Section
 
 HOME_ITEMS_PER_SECTION = 5
+
+# HTML's own characters, then those Markdown (with congxa's extensions) gives a meaning
+# inside a line of text: both become character references, which neither parser acts on.
+_HTML_ACTIVE = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+_INERT = str.maketrans({**_HTML_ACTIVE, **{c: f"&#{ord(c)};" for c in "\\`*_{}[]#!|~^:"}})
+_ATTRIBUTE = str.maketrans(_HTML_ACTIVE)
+
+
+def text(value: object) -> Markup:
+    """A field's value as page text: one line, HTML-escaped, inert as Markdown."""
+    return Markup(" ".join(str(value).split()).translate(_INERT))
+
+
+def href(value: object) -> Markup:
+    """A URL for an `href`: spaces, quotes, brackets and non-ASCII percent-encoded."""
+    return Markup(quote(str(value), safe="/:@!$&'()*+,;=?#%~").translate(_ATTRIBUTE))
 
 
 @dataclass(frozen=True)
@@ -55,15 +78,15 @@ def _item(site: Site, post: Post, here: str, *, summary: bool = True) -> str:
     if post.essential and post.essential.active(site.today):
         badge = (
             f' <span class="cx-badge cx-badge--{post.essential.priority}">'
-            f"{escape(priority_title(post.essential.priority))}</span>"
+            f"{text(priority_title(post.essential.priority))}</span>"
         )
-    text = (
-        f'<li><a href="{relative(here, post_url(post))}">{escape(post.title)}</a>{badge}'
+    item = (
+        f'<li><a href="{href(relative(here, post_url(post)))}">{text(post.title)}</a>{badge}'
         f' <span class="cx-date">{fmt_date(post)}</span>'
     )
     if summary and post.summary:
-        text += f'<br><span class="cx-summary">{escape(post.summary)}</span>'
-    return text + "</li>"
+        item += f'<br><span class="cx-summary">{text(post.summary)}</span>'
+    return item + "</li>"
 
 
 def _list(site: Site, posts: list[Post], here: str, **kw: bool) -> str:
@@ -78,10 +101,10 @@ def home_page(site: Site) -> Page:
     unit = site.unit
     out = [
         front(unit.name, f"Trang thông tin điện tử {unit.agency.name}"),
-        f"# {escape(unit.agency.name)}\n",
+        f"# {text(unit.agency.name)}\n",
         (
-            f'<p class="cx-lead">Trang thông tin điện tử của {escape(unit.agency.name)}, '
-            f"{escape(unit.province_name)}.</p>\n"
+            f'<p class="cx-lead">Trang thông tin điện tử của {text(unit.agency.name)}, '
+            f"{text(unit.province_name)}.</p>\n"
         ),
     ]
     essential = site.active_essential()
@@ -96,12 +119,12 @@ def home_page(site: Site) -> Page:
         posts = site.in_section(section) if section.takes_posts else []
         if not posts:
             continue
-        out.append(f'<h2 id="{section.id}">{escape(section.title)}</h2>\n')
+        out.append(f'<h2 id="{section.id}">{text(section.title)}</h2>\n')
         out.append(_list(site, posts[:HOME_ITEMS_PER_SECTION], "", summary=False))
         if len(posts) > HOME_ITEMS_PER_SECTION:
             out.append(
-                f'<p><a href="{section.id}/">Xem tất cả {len(posts)} bài '
-                f"{escape(section.title.lower())}</a></p>\n"
+                f'<p><a href="{href(section.id)}/">Xem tất cả {len(posts)} bài '
+                f"{text(section.title.lower())}</a></p>\n"
             )
     out.append(feeds_block(site, ""))
     return Page("index.md", "", unit.name, "\n".join(out))
@@ -115,12 +138,12 @@ def feeds_block(site: Site, here: str) -> str:
     ]
     rows += [(f"feeds/{s.id}.xml", f"{s.title} (RSS)") for s in site.profile.post_sections()]
     items = "\n".join(
-        f'<li><a href="{relative(here, url)}">{escape(label)}</a></li>' for url, label in rows
+        f'<li><a href="{href(relative(here, url))}">{text(label)}</a></li>' for url, label in rows
     )
     return (
         '<h2 id="theo-doi">Theo dõi (feeds)</h2>\n<p>Nhận tin mới bằng trình đọc tin '
         f'(RSS/Atom) hoặc hệ thống thông tin nguồn:</p>\n<ul class="cx-feeds">\n{items}\n'
-        '</ul>\n<p><a href="' + relative(here, "site.json") + '">Dữ liệu mô tả trang '
+        f'</ul>\n<p><a href="{href(relative(here, "site.json"))}">Dữ liệu mô tả trang '
         "(site.json)</a></p>\n"
     )
 
@@ -137,7 +160,7 @@ def section_pages(site: Site, section: Section) -> list[Page]:
         url = section_url(section.id, number)
         chunk = posts[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         title = section.title if number == 1 else f"{section.title} (trang {number})"
-        out = [front(title), f"# {escape(title)}\n"]
+        out = [front(title), f"# {text(title)}\n"]
         if number == 1 and section.kind == "intro":
             out.append(intro_block(site))
         if number == 1 and section.kind == "contacts":
@@ -161,7 +184,7 @@ def pager(section_id: str, number: int, total: int, here: str) -> str:
     for n in range(1, total + 1):
         target = relative(here, section_url(section_id, n))
         current = ' aria-current="page"' if n == number else ""
-        links.append(f'<li><a href="{target}"{current}>{n}</a></li>')
+        links.append(f'<li><a href="{href(target)}"{current}>{n}</a></li>')
     return (
         '<nav class="cx-pager" aria-label="Phân trang">\n<ul>\n'
         + "\n".join(links)
@@ -173,17 +196,17 @@ def documents_table(site: Site, posts: list[Post], here: str) -> str:
     rows = []
     for post in posts:
         doc = post.document
-        number = escape(doc.number or "") if doc else ""
-        kind = escape(doc.type or "") if doc else ""
+        number = text(doc.number or "") if doc else ""
+        kind = text(doc.type or "") if doc else ""
         issued = f"{doc.issued:%d/%m/%Y}" if doc and doc.issued else f"{post.date:%d/%m/%Y}"
         files = post.files()
         link = ""
         if files:
             target = relative(here, attachment_path(site, files[0]))
-            link = f'<a href="{target}">Tải về <span class="cx-sr">{number}</span></a>'
+            link = f'<a href="{href(target)}">Tải về <span class="cx-sr">{number}</span></a>'
         rows.append(
             f"<tr><td>{number}</td><td>{kind}</td><td>{issued}</td>"
-            f'<td><a href="{relative(here, post_url(post))}">{escape(post.title)}</a>'
+            f'<td><a href="{href(relative(here, post_url(post)))}">{text(post.title)}</a>'
             f"</td><td>{link}</td></tr>"
         )
     return (
@@ -199,10 +222,10 @@ def documents_table(site: Site, posts: list[Post], here: str) -> str:
 def _person_rows(people: list[tuple[str, str, str | None, str | None]]) -> str:
     rows = []
     for name, title, phone, email in people:
-        mail = f'<a href="mailto:{escape(email)}">{escape(email)}</a>' if email else ""
+        mail = f'<a href="mailto:{href(email)}">{text(email)}</a>' if email else ""
         rows.append(
-            f"<tr><td>{escape(name)}</td><td>{escape(title)}</td>"
-            f"<td>{escape(phone or '')}</td><td>{mail}</td></tr>"
+            f"<tr><td>{text(name)}</td><td>{text(title)}</td>"
+            f"<td>{text(phone or '')}</td><td>{mail}</td></tr>"
         )
     return (
         '<table class="cx-people">\n<thead><tr><th scope="col">Họ và tên</th>'
@@ -218,7 +241,7 @@ def intro_block(site: Site) -> str:
     out = [
         unit.introduction.strip() + "\n"
         if unit.introduction
-        else f"<p>{escape(unit.agency.name)} chưa cập nhật phần giới thiệu.</p>\n"
+        else f"<p>{text(unit.agency.name)} chưa cập nhật phần giới thiệu.</p>\n"
     ]
     if unit.functions:
         out.append("## Chức năng, nhiệm vụ, quyền hạn\n\n" + unit.functions.strip() + "\n")
@@ -236,13 +259,13 @@ def intro_block(site: Site) -> str:
 def contacts_block(site: Site) -> str:
     a = site.unit.agency
     r = a.responsible
-    fax = f"<dt>Fax</dt> <dd>{escape(a.fax)}</dd>" if a.fax else ""
+    fax = f"<dt>Fax</dt> <dd>{text(a.fax)}</dd>" if a.fax else ""
     out = [
         (
-            f'<h2 id="co-quan">{escape(a.name)}</h2>\n<dl class="cx-contact">'
-            f" <dt>Địa chỉ</dt> <dd>{escape(a.address)}</dd>"
-            f" <dt>Điện thoại</dt> <dd>{escape(a.phone)}</dd> {fax}"
-            f' <dt>Thư điện tử</dt> <dd><a href="mailto:{escape(a.email)}">{escape(a.email)}'
+            f'<h2 id="co-quan">{text(a.name)}</h2>\n<dl class="cx-contact">'
+            f" <dt>Địa chỉ</dt> <dd>{text(a.address)}</dd>"
+            f" <dt>Điện thoại</dt> <dd>{text(a.phone)}</dd> {fax}"
+            f' <dt>Thư điện tử</dt> <dd><a href="mailto:{href(a.email)}">{text(a.email)}'
             "</a></dd></dl>\n"
         ),
         '<h2 id="chiu-trach-nhiem">Người chịu trách nhiệm nội dung</h2>\n',
@@ -255,7 +278,7 @@ def contacts_block(site: Site) -> str:
         out.append(
             '<h2 id="lien-ket">Liên kết</h2>\n<ul>\n'
             + "\n".join(
-                f'<li><a href="{escape(link.url)}">{escape(link.title)}</a></li>'
+                f'<li><a href="{href(link.url)}">{text(link.title)}</a></li>'
                 for link in site.unit.links
             )
             + "\n</ul>\n"
@@ -268,7 +291,7 @@ def essential_page(site: Site, section: Section) -> Page:
     items = site.active_essential()
     out = [
         front(section.title),
-        f"# {escape(section.title)}\n",
+        f"# {text(section.title)}\n",
         (
             "<p>Thông tin thiết yếu đang có hiệu lực (Nghị định 49/2024/NĐ-CP), khẩn cấp "
             "trước.</p>\n"
@@ -280,9 +303,9 @@ def essential_page(site: Site, section: Section) -> Page:
             assert post.essential is not None
             rows.append(
                 f'<tr><td><span class="cx-badge cx-badge--{post.essential.priority}">'
-                f"{escape(priority_title(post.essential.priority))}</span></td>"
-                f'<td><a href="{relative(url, post_url(post))}">{escape(post.title)}</a>'
-                f"</td><td>{escape(categories().get(post.essential.category, ''))}</td>"
+                f"{text(priority_title(post.essential.priority))}</span></td>"
+                f'<td><a href="{href(relative(url, post_url(post)))}">{text(post.title)}</a>'
+                f"</td><td>{text(categories().get(post.essential.category, ''))}</td>"
                 f"<td>{fmt_date(post)}</td></tr>"
             )
         out.append(
@@ -302,24 +325,24 @@ def english_page(site: Site, section: Section) -> Page:
     a = unit.agency
     url = section_url(section.id)
     intro = unit.introduction_en.strip() or (
-        f"<p>This is the e-information page of the People's Committee of {escape(unit.name)}, "
-        f"{escape(unit.province_name)}, Viet Nam.</p>"
+        f"<p>This is the e-information page of the People's Committee of {text(unit.name)}, "
+        f"{text(unit.province_name)}, Viet Nam.</p>"
     )
     sections = "\n".join(
-        f'<li><a href="{relative(url, section_url(s.id))}" lang="vi">{escape(s.title)}</a>'
-        f" ({escape(s.title_en)})</li>"
+        f'<li><a href="{href(relative(url, section_url(s.id)))}" lang="vi">{text(s.title)}</a>'
+        f" ({text(s.title_en)})</li>"
         for s in site.profile.sections
         if s.id != section.id
     )
     body = (
-        f'<div lang="en" markdown="1">\n\n# {escape(unit.name)}: English information\n\n'
+        f'<div lang="en" markdown="1">\n\n# {text(unit.name)}: English information\n\n'
         f"{intro}\n\n## Contacts\n\n"
-        f'<dl class="cx-contact"><dt>Agency</dt> <dd lang="vi">{escape(a.name)}</dd>'
-        f' <dt>Address</dt> <dd lang="vi">{escape(a.address)}</dd>'
-        f" <dt>Phone</dt> <dd>{escape(a.phone)}</dd>"
-        f' <dt>Email</dt> <dd><a href="mailto:{escape(a.email)}">{escape(a.email)}</a></dd>'
-        f' <dt>Official responsible</dt> <dd lang="vi">{escape(a.responsible.name)}, '
-        f"{escape(a.responsible.title)}</dd></dl>\n\n## Sections of this site\n\n"
+        f'<dl class="cx-contact"><dt>Agency</dt> <dd lang="vi">{text(a.name)}</dd>'
+        f' <dt>Address</dt> <dd lang="vi">{text(a.address)}</dd>'
+        f" <dt>Phone</dt> <dd>{text(a.phone)}</dd>"
+        f' <dt>Email</dt> <dd><a href="mailto:{href(a.email)}">{text(a.email)}</a></dd>'
+        f' <dt>Official responsible</dt> <dd lang="vi">{text(a.responsible.name)}, '
+        f"{text(a.responsible.title)}</dd></dl>\n\n## Sections of this site\n\n"
         f"<ul>\n{sections}\n</ul>\n\n</div>\n"
     )
     return Page(
@@ -333,9 +356,9 @@ def post_page(site: Site, post: Post) -> Page:
     url = post_url(post)
     out = [
         front(post.title, post.summary),
-        f"# {escape(post.title)}\n",
+        f"# {text(post.title)}\n",
         f'<p class="cx-meta">Ngày đăng {fmt_date(post)} · Chuyên mục '
-        f'<a href="{relative(url, section_url(section.id))}">{escape(section.title)}</a>'
+        f'<a href="{href(relative(url, section_url(section.id)))}">{text(section.title)}</a>'
         + (" · Tin chung của tỉnh" if post.province_wide else "")
         + "</p>\n",
     ]
@@ -345,20 +368,20 @@ def post_page(site: Site, post: Post) -> Page:
         until = f" đến {e.expires:%d/%m/%Y}" if e.expires else ""
         out.append(
             f'<div class="cx-notice cx-notice--{e.priority}" role="note"><p>'
-            f"<strong>Thông tin thiết yếu · {escape(priority_title(e.priority))}</strong>"
-            f" ({escape(categories().get(e.category, e.category))}), {state}{until}."
+            f"<strong>Thông tin thiết yếu · {text(priority_title(e.priority))}</strong>"
+            f" ({text(categories().get(e.category, e.category))}), {state}{until}."
             "</p></div>\n"
         )
     if post.document:
         out.append(document_block(site, post, url))
     if post.summary:
-        out.append(f'<p class="cx-summary"><strong>{escape(post.summary)}</strong></p>\n')
+        out.append(f'<p class="cx-summary"><strong>{text(post.summary)}</strong></p>\n')
     out.append(post.body.strip() + "\n")
     if post.attachments:
         out.append(
             '<h2 id="tep-dinh-kem">Tệp đính kèm</h2>\n<ul class="cx-files">\n'
             + "\n".join(
-                f'<li><a href="{relative(url, attachment_path(site, a))}">{escape(a.title)}</a> '
+                f'<li><a href="{href(relative(url, attachment_path(site, a)))}">{text(a.title)}</a> '
                 f"({a.path.suffix.lstrip('.').upper()}, {max(1, round(a.size / 1024))} KB)</li>"
                 for a in post.attachments
             )
@@ -387,11 +410,11 @@ def document_block(site: Site, post: Post, url: str) -> str:
         ("Trích yếu", post.title),
     ]
     # Spaces between the cells keep words apart in the search index's plain text.
-    cells = " ".join(f"<dt>{k}</dt> <dd>{escape(v)}</dd>" for k, v in rows if v)
+    cells = " ".join(f"<dt>{k}</dt> <dd>{text(v)}</dd>" for k, v in rows if v)
     if doc.file:
-        href = relative(url, attachment_path(site, doc.file))
+        link_to = relative(url, attachment_path(site, doc.file))
         cells += (
-            f' <dt>Tệp văn bản</dt> <dd><a href="{href}">{escape(doc.file.name)}</a> '
+            f' <dt>Tệp văn bản</dt> <dd><a href="{href(link_to)}">{text(doc.file.name)}</a> '
             f"({max(1, round(doc.file.size / 1024))} KB)</dd>"
         )
     return f'<dl class="cx-document">{cells}</dl>\n'

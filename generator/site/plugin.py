@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from jinja2 import Environment
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils.templates import TemplateContext
 
+from generator.site import escaping
 from generator.site.pages import Page, build_pages
 from generator.site.sanitize import sanitize
 from generator.site.search import fold_search_index
@@ -97,6 +101,14 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
                 )
             )
         return out
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        return escaping.autoescaped(env)
+
+    def on_page_context(
+        self, context: TemplateContext, *, page: MkPage, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        return escaping.on_page_context(context, page=page, config=config, nav=nav)  # type: ignore[no-any-return]
 
     def on_page_markdown(
         self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files

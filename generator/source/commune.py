@@ -13,6 +13,7 @@ from generator.source.files import parse_yaml, read_text
 from generator.source.model import Agency, Department, Link, Person, Unit
 from generator.source.placeholders import is_introduction_placeholder
 from generator.source.registry import Registry
+from generator.source.siteurl import EXAMPLE, normalise_site_url
 from generator.text import fold
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -171,18 +172,18 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
         hint="thêm `site_url: https://ten-mien-cua-xa.gov.vn/`.",
     )
     if site_url is not None:
-        parts = urlsplit(site_url)
-        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        normalised = normalise_site_url(site_url)
+        if normalised is None:
             f.error(
-                f"`site_url` phải là địa chỉ tuyệt đối bắt đầu bằng https:// "
+                f"`site_url` phải là địa chỉ tuyệt đối bắt đầu bằng https://, tên miền chỉ gồm "
+                f"chữ, số, dấu gạch ngang và dấu chấm, không có khoảng trắng, cổng, `?` hay `#` "
                 f"(absolute https URL), không phải {site_url!r}.",
                 data=data,
                 key="site_url",
-                hint="ví dụ `site_url: https://phuonghoankiem.hanoi.gov.vn/`.",
+                hint=f"ví dụ `site_url: {EXAMPLE}`; tên miền tiếng Việt có dấu viết ở dạng "
+                "xn-- (punycode).",
             )
-            site_url = None
-        elif not site_url.endswith("/"):
-            site_url += "/"
+        site_url = normalised
 
     agency = _agency(f, data, official.name if official else "")
     leaders = tuple(_people(f, data, "leaders"))

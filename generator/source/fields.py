@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Problem
-from generator.source.files import line_of
+from generator.source.files import forbidden_character, line_of
 
 # Dates without a zone are Vietnam time (UTC+07:00, no daylight saving).
 VN_TZ = timezone(timedelta(hours=7), "+07:00")
@@ -160,6 +160,17 @@ class Fields:
             )
             return None
         if isinstance(value, str):
+            # YAML escapes ("\e", "\x00", "\uFFFE") make what the file itself cannot hold.
+            bad = forbidden_character(value)
+            if bad is not None:
+                self.error(
+                    f"Trường `{name}` có ký tự điều khiển (control character) {bad}.",
+                    data=data,
+                    key=key,
+                    field=name,
+                    hint="xoá mã thoát (escape) như \\e, \\x00, \\u0000 trong giá trị.",
+                )
+                return None
             value = value.strip()
         return value
 

@@ -6,17 +6,34 @@ keys. Each case becomes a Problem naming the file and line, never a traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from generator.errors import ContentError, Problem
 from generator.text import nfc
 
 # A post larger than this is almost always a Word document pasted with embedded images.
 MAX_TEXT_BYTES = 1024 * 1024
+# YAML of a commune file or a post's front matter: nesting and the number of values once
+# aliases (`*name`) are expanded. Real files use a handful of levels and a few hundred
+# values; a 500-byte "billion laughs" file would otherwise expand to billions.
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 20_000
+# Integers written longer than this stay text (`1` and 5,000 zeros, or 1:1:...:1 in base 60,
+# would become numbers that cannot even be printed).
+MAX_INT_DIGITS = 30
+
+
+# Characters XML 1.0 cannot carry (feeds and sitemaps are XML) or that only a broken copy
+# and paste produces: C0 controls but tab and line ends, DEL and C1 controls, U+FFFE/U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_NAMES = {0: "NUL", 0x0B: "VT (tab dọc)", 0x0C: "FF (sang trang)", 0x1B: "ESC", 0x7F: "DEL"}
+MAX_REPORTED = 5
 
 
 class LineDict(dict[str, Any]):
@@ -72,13 +89,125 @@ def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
                 hint="thêm nội dung, hoặc xoá tệp nếu không dùng.",
             )
         )
-    return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    problems = forbidden_characters(text, path)
+    if problems:
+        raise ContentError(problems)
+    return text
+
+
+def forbidden_character(text: str) -> str | None:
+    """The first control or non-character in `text` as `U+001B ESC`, or None."""
+    match = _FORBIDDEN.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    return f"U+{code:04X}" + (f" {_NAMES[code]}" if code in _NAMES else "")
+
+
+def forbidden_characters(text: str, path: Path, first_line: int = 1) -> list[Problem]:
+    """A problem for each of the first lines holding a control or non-character."""
+    problems: list[Problem] = []
+    for match in _FORBIDDEN.finditer(text):
+        line = text.count("\n", 0, match.start()) + first_line
+        if problems and problems[-1].line == line:
+            continue
+        if len(problems) == MAX_REPORTED:
+            break
+        column = match.start() - text.rfind("\n", 0, match.start())
+        code = ord(match.group())
+        name = f"U+{code:04X}" + (f" {_NAMES[code]}" if code in _NAMES else "")
+        problems.append(
+            Problem(
+                f"Tệp có ký tự điều khiển không hiển thị được (control character) {name} ở "
+                f"cột {column}; nguồn tin (feeds) và trang không thể chứa ký tự này.",
+                file=path,
+                line=line,
+                hint="xoá ký tự đó (thường lẫn vào khi chép từ Word, PDF hoặc phần mềm khác): "
+                "gõ lại đoạn chữ quanh vị trí này, hoặc mở tệp bằng trình soạn thảo hiện được "
+                "ký tự ẩn.",
+            )
+        )
+    return problems
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """The YAML is nested too deeply or expands (through aliases) to too many values."""
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that records key lines and refuses duplicate keys."""
+    """SafeLoader that records key lines, refuses duplicate keys and bounds the document.
+
+    Composition is where both limits are enforced, before any object is built: the depth
+    while descending (PyYAML's composer is recursive), and the expanded size of every node
+    (an alias counts the whole node it refers to), computed once per node.
+    """
 
     duplicates: list[tuple[str, int]]
+    _depth: int = 0
+    _sizes: dict[int, tuple[int, int]]  # id(node) -> (expanded values, depth)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            assert node is not None
+            if id(node) not in self._sizes:
+                raise YamlLimitError(
+                    None,
+                    None,
+                    f"bí danh *{event.anchor} nằm trong chính giá trị nó trỏ tới (recursive alias)",
+                    mark,
+                )
+            self._check(node, mark, self._sizes[id(node)])
+            return node
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(
+                None,
+                None,
+                f"lồng nhau quá {MAX_YAML_DEPTH} cấp (nesting too deep)",
+                mark,
+            )
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        assert node is not None
+        children: list[Node] = []
+        if isinstance(node.value, list):
+            for item in node.value:
+                children.extend(item if isinstance(item, tuple) else (item,))
+        size = 1 + sum(self._sizes[id(c)][0] for c in children)
+        depth = 1 + max((self._sizes[id(c)][1] for c in children), default=0)
+        self._sizes[id(node)] = (size, depth)
+        self._check(node, mark, (size, depth))
+        return node
+
+    def _check(self, node: Node, mark: Any, measure: tuple[int, int]) -> None:
+        size, depth = measure
+        if size > MAX_YAML_NODES:
+            raise YamlLimitError(
+                None,
+                None,
+                f"có hơn {MAX_YAML_NODES:,} giá trị khi mở rộng các bí danh (aliases) "
+                "(too many values)".replace(",", "."),
+                mark,
+            )
+        if depth + self._depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(
+                None,
+                None,
+                f"lồng nhau quá {MAX_YAML_DEPTH} cấp (nesting too deep)",
+                mark,
+            )
+
+    def construct_yaml_int(self, node: ScalarNode) -> Any:
+        text = str(node.value)
+        if len(text) > MAX_INT_DIGITS:
+            return text
+        return super().construct_yaml_int(node)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.flatten_mapping(node)
@@ -102,6 +231,7 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
@@ -120,8 +250,20 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
             )
     loader = _Loader(text)
     loader.duplicates = []
+    loader._sizes = {}
     try:
         data = loader.get_single_data()
+    except YamlLimitError as exc:
+        mark = exc.problem_mark
+        raise ContentError(
+            Problem(
+                f"Phần YAML quá phức tạp (YAML too complex): {exc.problem}.",
+                file=path,
+                line=mark.line + 1 + offset if mark else None,
+                hint="viết từng giá trị ra thẳng, không dùng neo `&` và bí danh `*` (anchors, "
+                "aliases) lồng nhau; tệp đơn vị và phần đầu bài chỉ cần vài cấp thụt lề.",
+            )
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 + offset if mark else None
