@@ -20,9 +20,9 @@ _VOID = {"br", "img", "hr", "col", "wbr", "input", "meta", "link"}
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "hr"}
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
-_ESCAPE = re.compile(r"([\\`*_\[\]<>])")
+_ESCAPE = re.compile(r"([\\`*_\[\]])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^(#{1,6}(?=\s)|[-+](?=\s)|=+$|>)")
+_LINE_START = re.compile(r"^(#{1,6}(?=\s)|[-+](?=\s)|=+$)")
 _NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")
 _SAFE_HREF = re.compile(r"^(https?://|mailto:|tel:)", re.IGNORECASE)
 _NOTE_REF = re.compile(r"^#(foot|end)note-(\d+)$")
@@ -88,7 +88,8 @@ def clean(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return _ENTITY.sub("&amp;", _ESCAPE.sub(r"\\\1", text))
+    text = _ENTITY.sub("&amp;", _ESCAPE.sub(r"\\\1", text))
+    return text.replace("<", "&lt;").replace(">", "&gt;")  # never raw HTML
 
 
 @dataclass
@@ -104,7 +105,11 @@ class _Renderer:
     def __init__(self, image_base: str) -> None:
         self.image_base = image_base
         self.notes: dict[str, str] = {}
+        self.numbers: dict[str, int] = {}  # footnotes numbered 1, 2... in reading order
         self.images_without_alt = 0
+
+    def number(self, key: str) -> int:
+        return self.numbers.setdefault(key, len(self.numbers) + 1)
 
     # Inline content -------------------------------------------------------------
     def inline(self, nodes: list[Node | str]) -> str:
@@ -132,7 +137,7 @@ class _Renderer:
             href = node.attrs.get("href", "")
             ref = _NOTE_REF.match(href)
             if ref and node.attrs.get("id", "").startswith(f"{ref[1]}note-ref-"):
-                return f"[^{ref[1][0]}{ref[2]}]"
+                return f"[^{self.number(ref[1] + ref[2])}]"
             inner = self.inline(node.children)
             if _SAFE_HREF.match(href) and inner.strip():
                 return f"[{inner.strip()}](<{href.replace('>', '%3E').replace(' ', '%20')}>)"
@@ -205,7 +210,7 @@ class _Renderer:
             match = _NOTE_ID.match(item.attrs["id"])
             assert match is not None
             _drop_backlinks(item)
-            self.notes[f"{match[1][0]}{match[2]}"] = " ".join(self.blocks(item.children))
+            self.notes[match[1] + match[2]] = " ".join(self.blocks(item.children))
         return True
 
     def items(self, node: Node, indent: str) -> str:
@@ -345,8 +350,8 @@ def render(nodes: list[Node | str], image_base: str = "") -> Rendered:
     """Markdown for the body's nodes, footnotes at the end; image sources get `image_base`."""
     renderer = _Renderer(image_base)
     blocks = [b for b in renderer.blocks(nodes) if b.strip()]
-    for key, text in renderer.notes.items():
-        blocks.append(f"[^{key}]: {text}")
+    notes = sorted((renderer.number(key), text) for key, text in renderer.notes.items())
+    blocks += [f"[^{number}]: {text}" for number, text in notes]
     markdown = "\n\n".join(blocks).strip()
     return Rendered(
         markdown + "\n" if markdown else "", renderer.notes, renderer.images_without_alt
