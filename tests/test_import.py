@@ -620,3 +620,37 @@ def test_each_demo_unit_imports_a_decision_and_a_notice(tmp_path: Path) -> None:
     assert not [p for p in report.warnings if p.file in imported]
     summary = build_many(project, units, tmp_path / "public", jobs=2)
     assert not summary.failed
+
+
+def test_a_header_typed_with_tabs_is_read(project: Project, tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("ỦY BAN NHÂN DÂN\t\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    doc.add_paragraph("PHƯỜNG HOÀN KIẾM\t\tĐộc lập - Tự do - Hạnh phúc")
+    doc.add_paragraph("Số:   96 / KH-UBND\t\tHoàn Kiếm, ngày 2 tháng 11 năm 2026")
+    doc.add_paragraph("KẾ HOẠCH")
+    doc.add_paragraph("Tổ chức tập huấn phòng cháy cho hộ kinh doanh")
+    doc.add_paragraph("Nhằm nâng cao kỹ năng thoát nạn cho người dân.")
+    doc.add_paragraph("TM. ỦY BAN NHÂN DÂN")
+    doc.add_paragraph("KT. CHỦ TỊCH")
+    doc.add_paragraph("PHÓ CHỦ TỊCH")
+    doc.add_paragraph("Nguyễn Thị Thu Hà")
+    doc.add_paragraph("Nơi nhận:")
+    doc.add_paragraph("- Lưu: VT.")
+    path = tmp_path / "kh.docx"
+    doc.save(str(path))
+    code, out, err = run(project, str(path), UNIT, "--no-attach")
+    assert code == 0, err
+    post = loaded(project, out.strip())
+    assert post.section == suggest_section(project.profile, "Kế hoạch").id
+    assert post.title == "Kế hoạch số 96/KH-UBND tổ chức tập huấn phòng cháy cho hộ kinh doanh"
+    doc_ = post.document
+    assert doc_ is not None
+    assert (doc_.number, doc_.issued, doc_.signer) == (
+        "96/KH-UBND",
+        date(2026, 11, 2),
+        "Nguyễn Thị Thu Hà",
+    )
+    assert doc_.issuer == "Ủy ban nhân dân phường Hoàn Kiếm"
+    assert post.body.strip() == "Nhằm nâng cao kỹ năng thoát nạn cho người dân."

@@ -17,6 +17,7 @@ from generator.errors import ContentError, Problem
 
 MAX_FILE_MB = 50  # a commune's document with a few photos is well under this
 MAX_UNZIPPED_MB = 200  # all members of a .docx, inflated
+MAX_XML_MB = 30  # one XML part: mammoth holds it in memory as a tree
 MAX_MEMBERS = 5000
 MAX_RATIO = 200  # inflated / compressed, for members over 1 MB: zip bombs go far beyond
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -105,8 +106,11 @@ def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
             )
         total += member.file_size
         big = member.file_size > 1024 * 1024
-        if total > MAX_UNZIPPED_MB * 1024 * 1024 or (
-            big and member.file_size > MAX_RATIO * max(member.compress_size, 1)
+        xml = member.filename.endswith((".xml", ".rels"))
+        if (
+            total > MAX_UNZIPPED_MB * 1024 * 1024
+            or (xml and member.file_size > MAX_XML_MB * 1024 * 1024)
+            or (big and member.file_size > MAX_RATIO * max(member.compress_size, 1))
         ):
             raise _bomb(path)
     if any(n.lower().endswith("vbaproject.bin") for n in names):

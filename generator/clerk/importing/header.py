@@ -60,6 +60,7 @@ _NAME_WORD = r"[A-ZÀ-ỸĐ][a-zà-ỹđ]+"
 _NAME = re.compile(rf"^{_NAME_WORD}(?: {_NAME_WORD}){{1,5}}$")
 _RECIPIENTS = "noi nhan"
 HEAD_LIMIT = 16  # blocks: the header never runs longer than this
+MAX_SUBJECT = 250  # characters: a longer line after the type is the body's first paragraph
 
 
 @dataclass
@@ -143,7 +144,8 @@ def _number(line: str) -> str | None:
     match = _NUMBER.match(line)
     if not match or not re.search(r"\d|/", match[1]):
         return None
-    return re.sub(r"\s*([/-])\s*", r"\1", match[1]).strip(" .;,")
+    joined = re.sub(r"\s*([/-])\s*", r"\1", match[1]).strip(" .;,")
+    return joined.split()[0].rstrip(".;,")  # "215/QĐ-UBND", whatever follows on the line
 
 
 def _issued(line: str) -> tuple[str | None, date | None] | None:
@@ -208,6 +210,9 @@ def read_header(blocks: list[Block]) -> Header:
         layout = True
         for line in block.lines:
             if subject_next and not _SEPARATOR.match(line):
+                if len(line) > MAX_SUBJECT or line.endswith(":"):
+                    subject_next, layout = False, False  # body text: there is no subject line
+                    break
                 header.subject = f"{header.subject} {line}" if header.subject else line
                 continue
             if _SEPARATOR.match(line) or _is_motto(line):

@@ -127,7 +127,9 @@ def _blocks(nodes: list[markdown.Node | str]) -> tuple[list[markdown.Node | str]
     kept: list[markdown.Node | str] = []
     blocks: list[Block] = []
     for node in nodes:
-        lines = [markdown.clean(line) for line in markdown.text_of(node).split("\n")]
+        text = markdown.text_of(node)
+        # A header typed on one line with tabs ("UBND XÃ A<tab>CỘNG HÒA...") is two lines.
+        lines = [markdown.clean(part) for line in text.split("\n") for part in line.split("\t")]
         lines = [line for line in lines if line]
         has_image = isinstance(node, markdown.Node) and "<img" in _outline(node)
         if not lines and not has_image:
