@@ -152,3 +152,20 @@ def notice(path: Path, **changes: object) -> Path:
     }
     defaults.update(changes)
     return build(Spec(**defaults), path)  # type: ignore[arg-type]
+
+
+def samples(unit_name: str, folder: Path) -> list[Path]:
+    """A decision and a notice of the unit named `unit_name` ("Phường Hoàn Kiếm")."""
+    place = unit_name.split(" ", 1)[1] if " " in unit_name else unit_name
+    agency = f"ỦY BAN NHÂN DÂN\n{unit_name.upper()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        decision(
+            folder / "quyet-dinh-101.docx",
+            agency=agency,
+            number="101/QĐ-UBND",
+            place=place,
+            authority=f"CHỦ TỊCH ỦY BAN NHÂN DÂN {unit_name.upper()}",
+        ),
+        notice(folder / "thong-bao-102.docx", agency=agency, number="102/TB-UBND", place=place),
+    ]
