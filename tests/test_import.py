@@ -651,3 +651,19 @@ def test_a_header_typed_with_tabs_is_read(project: Project, tmp_path: Path) -> N
     )
     assert doc_.issuer == "Ủy ban nhân dân phường Hoàn Kiếm"
     assert post.body.strip() == "Nhằm nâng cao kỹ năng thoát nạn cho người dân."
+
+
+def test_a_text_without_a_type_is_news_with_a_warning(project: Project, tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Ra quân làm sạch phố cổ", level=1)
+    doc.add_paragraph("Sáng 20/11, hơn 300 người dân tham gia ra quân.")
+    path = tmp_path / "tin.docx"
+    doc.save(str(path))
+    code, out, err = run(project, str(path), UNIT, "--no-attach")
+    assert code == 0 and "Không nhận ra loại văn bản" in err
+    post = loaded(project, out.strip())
+    assert post.section == suggest_section(project.profile, None).id == "tin-tuc"
+    assert post.title == "Ra quân làm sạch phố cổ" and post.document is None
+    assert post.body.strip() == "Sáng 20/11, hơn 300 người dân tham gia ra quân."

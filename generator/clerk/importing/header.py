@@ -318,13 +318,15 @@ def _is_signature_block(block: Block) -> bool:
 
 
 def suggest_section(profile: Profile, document_type: str | None) -> Section:
-    """The profile's section for a document of this type (decisions in `van-ban`...)."""
+    """The profile's section for a document of this type (decisions in `van-ban`...); a
+    text without a recognised type is news."""
     sections = profile.post_sections()
     wanted: tuple[str, ...] = ()
     for name, _, candidates in DOCUMENT_TYPES:
         if name == document_type:
             wanted = candidates
-    for candidate in (*wanted, "van-ban", "thong-bao", "tin-tuc"):
+    fallback = ("van-ban", "thong-bao") if document_type else ("tin-tuc", "thong-bao")
+    for candidate in (*wanted, *fallback):
         found = next((s for s in sections if s.id == candidate), None)
         if found is not None:
             return found

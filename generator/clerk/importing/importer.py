@@ -33,6 +33,7 @@ from generator.text import nfc, slugify
 FILES_FOLDER = "files"
 SUMMARY_CHARS = 300
 WORD_TYPES = (".docx", ".docm", ".dotx", ".dotm")
+_HEADINGS = ("h1", "h2", "h3")
 _FILES = "\x00"  # stands for the post's folder in image sources until its slug is known
 
 
@@ -95,6 +96,17 @@ def import_document(
         if section
         else suggest_section(project.profile, draft.header.type)
     )
+    if not section and not draft.header.type:
+        draft.warnings.append(
+            Problem(
+                "Không nhận ra loại văn bản (QUYẾT ĐỊNH, THÔNG BÁO...) theo thể thức Nghị định "
+                f"30/2020; bài được đặt vào chuyên mục {target.id} (document type not found).",
+                file=source,
+                hint="nếu sai chuyên mục, xoá bài vừa tạo và nhập lại với --section <chuyên mục>, "
+                "hoặc chuyển tệp bài sang thư mục chuyên mục đúng.",
+                severity="warning",
+            )
+        )
     return _write(project, unit, target, source, draft, attach, pdf, now or datetime.now(VN_TZ))
 
 
@@ -174,17 +186,18 @@ def _from_docx(source: Path) -> _Draft:
             "lưu rồi nhập lại.",
         )
     header = read_header(blocks)
-    body_nodes = kept[header.body_start : header.body_end] + notes
+    start, end = header.body_start, header.body_end
     draft = _Draft(title="", header=header)
+    draft.title = header.title() or markdown.clean(word.core_title)
+    first = kept[start] if start < end else None
+    if not draft.title and isinstance(first, markdown.Node) and first.tag in _HEADINGS:
+        draft.title = blocks[start].lines[0]  # the text's own heading is the page's title
+        start += 1
+    body_nodes = kept[start:end] + notes
     draft.images = [(image.name, image.data) for image in word.images]
     rendered = markdown.render(body_nodes, image_base=_FILES)
     draft.body = rendered.markdown
-    draft.title = (
-        header.title()
-        or markdown.clean(word.core_title)
-        or _first_line(blocks[header.body_start : header.body_end])
-        or _name(source)
-    )
+    draft.title = draft.title or _first_line(blocks[start:end]) or _name(source)
     if rendered.images_without_alt:
         draft.warnings.append(
             Problem(
