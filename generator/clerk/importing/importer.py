@@ -76,7 +76,14 @@ def import_document(
     unit = _unit_file(project, source, unit_file)
     suffix = source.suffix.lower()
     if suffix in WORD_TYPES:
-        draft = _from_docx(source)
+        try:
+            draft = _from_docx(source)
+        except RecursionError:  # tables in tables in tables...: a crafted file
+            raise refuse(
+                source,
+                "Cấu trúc tệp Word lồng nhau quá sâu, không đọc được (document too deeply nested).",
+                "mở tệp trong Word, chép nội dung sang một tệp mới, lưu rồi nhập lại.",
+            ) from None
     elif suffix == ".pdf":
         draft = _from_pdf(source)
     else:
@@ -143,18 +150,11 @@ def _blocks(nodes: list[markdown.Node | str]) -> tuple[list[markdown.Node | str]
         # A header typed on one line with tabs ("UBND XÃ A<tab>CỘNG HÒA...") is two lines.
         lines = [markdown.clean(part) for line in text.split("\n") for part in line.split("\t")]
         lines = [line for line in lines if line]
-        has_image = isinstance(node, markdown.Node) and "<img" in _outline(node)
-        if not lines and not has_image:
+        if not lines and not markdown.has_image(node):
             continue  # empty paragraphs: Word's way of adding space
         kept.append(node)
         blocks.append(Block(lines, isinstance(node, markdown.Node) and node.tag == "table"))
     return kept, blocks
-
-
-def _outline(node: markdown.Node) -> str:
-    return "".join(
-        f"<{c.tag}>" + _outline(c) if isinstance(c, markdown.Node) else "" for c in node.children
-    )
 
 
 def _is_notes(node: markdown.Node | str) -> bool:

@@ -28,6 +28,7 @@ _SAFE_HREF = re.compile(r"^(https?://|mailto:|tel:)", re.IGNORECASE)
 _NOTE_REF = re.compile(r"^#(foot|end)note-(\d+)$")
 _NOTE_ID = re.compile(r"^(foot|end)note-(\d+)$")
 _TABS = re.compile(r"\t+")
+MAX_COLUMNS = 50  # a merged cell never spans more (a hostile colspan stays small)
 
 
 @dataclass
@@ -248,12 +249,9 @@ class _Renderer:
             cells: list[str] = []
             for cell in row:
                 cells.append(self.cell(cell))
-                span = (
-                    int(cell.attrs.get("colspan", "1") or 1)
-                    if cell.attrs.get("colspan", "1").isdigit()
-                    else 1
-                )
-                cells += [""] * (min(span, 50) - 1)
+                span = cell.attrs.get("colspan", "1")
+                wide = span.isdigit() and len(span) <= 3
+                cells += [""] * (min(int(span), MAX_COLUMNS) - 1 if wide else 0)
             if any(cells):
                 rows.append(cells)
         return _markdown_table(rows, indent)
@@ -315,7 +313,7 @@ def _drop_backlinks(node: Node) -> None:
 
 
 def _tab_cells(text: str) -> list[str]:
-    return [cell for cell in _TABS.split(text.strip(" \t\u00a0")) if True]
+    return _TABS.split(text.strip(" \t\u00a0"))
 
 
 def _tab_row(node: Node | str) -> int:
@@ -356,3 +354,10 @@ def render(nodes: list[Node | str], image_base: str = "") -> Rendered:
     return Rendered(
         markdown + "\n" if markdown else "", renderer.notes, renderer.images_without_alt
     )
+
+
+def has_image(node: Node | str) -> bool:
+    """Does the node hold a picture (a paragraph with only an image is not empty)?"""
+    if isinstance(node, str):
+        return False
+    return node.tag == "img" or any(has_image(child) for child in node.children)
