@@ -32,6 +32,12 @@ def refuse(path: Path, message: str, hint: str) -> ContentError:
 
 def check_size(path: Path) -> int:
     """The file's size, refused past MAX_FILE_MB before a byte is read."""
+    if not path.exists():
+        raise refuse(
+            path,
+            "Không tìm thấy tệp (file not found).",
+            "kiểm tra tên tệp và thư mục; tên có dấu cách thì đặt trong ngoặc kép.",
+        )
     try:
         size = path.stat().st_size
     except OSError:
@@ -134,7 +140,7 @@ def check_pdf(path: Path) -> None:
     ):
         raise refuse(
             path,
-            "Tệp không phải PDF dù tên có đuôi .pdf (not a PDF).",
+            "Tệp không phải PDF (not a PDF).",
             "xuất lại tệp thành PDF (Word: Tệp > Xuất > PDF) rồi nhập lại.",
         )
 

@@ -32,6 +32,7 @@ from generator.text import nfc, slugify
 
 FILES_FOLDER = "files"
 SUMMARY_CHARS = 300
+SUMMARY_NOTE = "tóm tắt một câu, hiện dưới tiêu đề (không bắt buộc)"
 WORD_TYPES = (".docx", ".docm", ".dotx", ".dotm")
 _HEADINGS = ("h1", "h2", "h3")
 _FILES = "\x00"  # stands for the post's folder in image sources until its slug is known
@@ -187,7 +188,7 @@ def _from_docx(source: Path) -> _Draft:
         )
     header = read_header(blocks)
     start, end = header.body_start, header.body_end
-    draft = _Draft(title="", header=header)
+    draft = _Draft(title="", header=header, summary_note=SUMMARY_NOTE)
     draft.title = header.title() or markdown.clean(word.core_title)
     first = kept[start] if start < end else None
     if not draft.title and isinstance(first, markdown.Node) and first.tag in _HEADINGS:
