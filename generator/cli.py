@@ -85,6 +85,7 @@ def main() -> None:
       congxa check communes/ha_noi      kiểm tra tệp của một tỉnh
       congxa init --province 01         tạo tệp mẫu cho mọi đơn vị của Hà Nội
       congxa new communes/ha_noi/xa_soc_son.yml thong-bao "Thông báo lịch họp"
+      congxa import qd-12.docx communes/ha_noi/xa_soc_son.yml   bài từ tệp Word
       congxa serve communes/ha_noi/xa_soc_son.yml   xem trước, tự tải lại khi lưu
     """
 
@@ -256,6 +257,53 @@ def new(unit_file: Path, section: str, title: str, root: Path | None) -> None:
         path = new_post(project, unit_file, section, title)
     except CongxaError as exc:
         _fail_setup(exc)
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path.cwd())
+    click.echo(str(path))
+    sys.exit(EXIT_OK)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("unit_file", required=False, type=click.Path(path_type=Path))
+@click.option("--section", default=None, help="Chuyên mục (mặc định: theo loại văn bản).")
+@click.option("--no-attach", is_flag=True, help="Không đính kèm tệp Word gốc (don't attach).")
+@click.option(
+    "--pdf",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Bản chụp có chữ ký (PDF), đính kèm làm document.file.",
+)
+@root_option
+def import_command(
+    file: Path,
+    unit_file: Path | None,
+    section: str | None,
+    no_attach: bool,
+    pdf: Path | None,
+    root: Path | None,
+) -> None:
+    """Tạo bài từ tệp Word (.docx) hoặc PDF, in ra đường dẫn (import a document).
+
+    \b
+    Ví dụ: congxa import qd-215.docx communes/ha_noi/phuong_hoan_kiem.yml
+           congxa import tb-58.docx communes/ha_noi/phuong_hoan_kiem.yml --pdf tb-58.pdf
+    """
+    from generator.clerk.importing.importer import import_document
+    from generator.errors import ContentError
+
+    project = _project(root)
+    try:
+        done = import_document(
+            project, file, unit_file, section=section, attach=not no_attach, pdf=pdf
+        )
+    except ContentError as exc:
+        _print_problems(exc.problems)
+        sys.exit(EXIT_ERRORS)
+    except CongxaError as exc:
+        _fail_setup(exc)
+    _print_problems(done.warnings)
+    path = done.post
     with contextlib.suppress(ValueError):
         path = path.relative_to(Path.cwd())
     click.echo(str(path))

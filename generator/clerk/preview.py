@@ -105,6 +105,7 @@ class Preview:
                     hint="ghi đường dẫn tới tệp trong communes/.",
                 )
             )
+        self.take_inbox()
         self.rebuild()
         self._server = PreviewServer(self, self.port)
         self._server.start()
@@ -190,6 +191,15 @@ class Preview:
         self._prune(keep={good, previous.site_dir})
         return state
 
+    def take_inbox(self) -> None:
+        """Import the documents dropped into the unit's `nhap/` folder (never fatal)."""
+        from generator.clerk.importing.inbox import take_inbox
+
+        try:
+            take_inbox(self.project, self.unit_file, self.echo)
+        except OSError as exc:
+            self.echo(f"Không đọc được thư mục nhap/ (inbox unreadable): {exc}")
+
     # -- building --------------------------------------------------------------------------
 
     def _digest(self) -> str | None:
@@ -230,6 +240,7 @@ class Preview:
                 if self._stopping.wait(0.05):
                     return
             self._dirty.clear()
+            self.take_inbox()
             self.rebuild()
 
     # -- watching --------------------------------------------------------------------------

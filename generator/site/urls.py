@@ -9,6 +9,7 @@ from generator.source.model import Attachment, Post, Site
 
 PAGE_SIZE = 20
 PROVINCE_FILES = "tinh"
+INBOX_FOLDER = "nhap"  # files for `congxa serve` to import (clerk/importing/inbox.py)
 
 
 def post_url(post: Post) -> str:
@@ -43,6 +44,7 @@ def published_files(site: Site) -> dict[str, Path]:
                 path.suffix == ".md"
                 or not path.is_file()
                 or any(part.startswith((".", "~$")) for part in rel.parts)
+                or rel.parts[0] == INBOX_FOLDER
             ):
                 continue
             found.setdefault(attachment_path(site, Attachment(path, path.name, 0)), path)

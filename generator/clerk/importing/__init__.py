@@ -1,0 +1,1 @@
+"""`congxa import`: posts from Word (.docx) and PDF files (see importer.py)."""
