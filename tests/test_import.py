@@ -4,7 +4,6 @@ build and pass `check`; hostile files refused with nothing written."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import zipfile
@@ -14,9 +13,7 @@ from pathlib import Path
 
 import markdown as python_markdown
 import pytest
-import word_documents as wd
 from click.testing import CliRunner
-from conftest import REPO, TODAY
 
 from generator.clerk.check import check
 from generator.clerk.importing import markdown
@@ -30,11 +27,13 @@ from generator.source.commune import load_unit
 from generator.source.model import Post
 from generator.source.posts import load_post
 from generator.source.project import Project
+from tests import word_documents as wd
+from tests.conftest import REPO, TODAY
+from tests.tools import missing
 
 Mini = Callable[..., Project]
 UNIT = "communes/ha_noi/phuong_hoan_kiem.yml"
 FOLDER = "content/ha_noi/phuong_hoan_kiem"
-IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture
@@ -442,9 +441,9 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An .odt written here, converted by LibreOffice to .docx and to .pdf."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        if IN_CI:
-            pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs it")
-        pytest.skip("LibreOffice (soffice) not installed")
+        missing(
+            "LibreOffice (soffice) is not installed", "apt-get install libreoffice-writer-nogui"
+        )
     folder = tmp_path_factory.mktemp("lo")
     odt = folder / "qd-312.odt"
     with zipfile.ZipFile(odt, "w") as archive:

@@ -29,6 +29,7 @@ from generator.source.commune import load_unit
 from generator.source.project import Project
 from tests.conftest import UNIT_YML, post
 from tests.nginx_runner import main_conf, nginx_binary, running_nginx
+from tests.tools import missing
 
 HOST = "phuonghoankiem.example.gov.vn"
 # Each would add a live server block (autoindex of the whole disk) if echoed into the file.
@@ -98,7 +99,7 @@ def nginx_accepts(conf: Path, prefix: Path) -> None:
     if binary is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("nginx is not installed (CI=true: .ci/run installs it)")
-        pytest.skip("nginx is not installed")
+        missing("nginx is not installed", "apt-get install nginx")
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     main = prefix / "main.conf"
     main.write_text(main_conf(conf, prefix), encoding="utf-8")
@@ -219,7 +220,7 @@ def served(published: tuple[Project, Path], tmp_path: Path) -> Iterator[tuple[in
     if nginx_binary() is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("nginx is not installed (CI=true: .ci/run installs it)")
-        pytest.skip("nginx is not installed")
+        missing("nginx is not installed", "apt-get install nginx")
     project, out = published
     site = (out / "ha_noi" / "phuong_hoan_kiem").resolve()
     # Whatever reaches the published folder, the server must not let it run.
