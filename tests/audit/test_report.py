@@ -81,7 +81,7 @@ def test_html_is_self_contained(two_runs: tuple[Path, AuditOutcome]) -> None:
     assert 'id="f-status"' in page  # one province: no province filter
     assert 'data-status="timeout"' in page
     assert "Xã Nginx" in page and "Máy chủ chỉ hiện trang mặc định" in page
-    assert 'class="bar"' in page
+    assert "Đơn vị lâu chưa cập nhật" in page and "Thông tin thiết yếu theo tháng" in page
 
 
 def test_interrupted_runs_are_flagged(tmp_path: Path, farm_files: dict[str, Path]) -> None:
