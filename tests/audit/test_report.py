@@ -98,4 +98,4 @@ def test_interrupted_runs_are_flagged(tmp_path: Path, farm_files: dict[str, Path
     outcome = run_audit(options, progress=stop)
     assert not outcome.complete
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    assert "chưa xong (incomplete run)" in page and "1/22" in page
+    assert "Lần kiểm tra này chưa xong" in page and "1/22" in page
