@@ -84,6 +84,7 @@ class ManifestActivity:
     sections: tuple[tuple[str, int, datetime | None], ...]  # (id, items, newest)
     empty: tuple[str, ...]
     feeds: dict[str, str]  # feed key -> URL ("rss", "atom", section ids, "thiet-yeu")
+    site_url: str = ""
 
 
 def manifest_activity(data: Any) -> ManifestActivity | None:
@@ -110,6 +111,7 @@ def manifest_activity(data: Any) -> ManifestActivity | None:
         sections=tuple(sections),
         empty=tuple(str(e)[:100] for e in _list(conformance.get("empty"))[:200]),
         feeds={str(k)[:100]: v for k, v in list(feeds.items())[:300] if isinstance(v, str)},
+        site_url=str(data.get("site_url") or "")[:2000],
     )
 
 
@@ -183,6 +185,8 @@ def measure(
     oldest_old = bool(ages) and max(ages) > timedelta(days=WINDOWS[-1])
     last = max((i.date for i in dated if i.date is not None), default=None)
     updated = manifest.updated if manifest is not None else None
+    if updated is not None and updated - now > _FUTURE:
+        updated = None
     if updated is not None and (last is None or updated > last):
         last = updated
     year_ago = now - timedelta(days=WINDOWS[-1])

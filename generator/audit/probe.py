@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from generator.audit.activity import (
     Activity,
@@ -144,12 +144,23 @@ async def _manifest_activity(
     facts = manifest.activity
     if facts is None:
         return None
-    main_url = facts.feeds.get("rss") or urljoin(page_url, "feeds/rss.xml")
-    main = await _read_feed(crawler, urljoin(page_url, main_url)) or []
+    root = manifest_url(page_url).removesuffix("site.json")
+
+    def local(url: str) -> str | None:
+        # Feeds are read where the page was found (a site may be served under another
+        # name than its site_url), and only there: a manifest cannot send the audit away.
+        if facts.site_url and url.startswith(facts.site_url):
+            url = url[len(facts.site_url) :]
+        target = urljoin(root, url)
+        return target if urlsplit(target).netloc == urlsplit(root).netloc else None
+
+    main_url = local(facts.feeds.get("rss") or "feeds/rss.xml")
+    main = (await _read_feed(crawler, main_url) if main_url else None) or []
     feeds: list[list[FeedItem]] = [main]
     read: list[tuple[str, list[FeedItem]]] = []
     for url in feeds_to_extend(facts, main, now):
-        items = await _read_feed(crawler, urljoin(page_url, url))
+        target = local(url)
+        items = await _read_feed(crawler, target) if target else None
         read.append((url, items or []))
         feeds.append(items or [])
     complete = (facts.posts is not None and len(main) >= facts.posts) or bool(

@@ -212,12 +212,24 @@ class Store:
         scope: dict[str, Any],
         settings: dict[str, Any],
         units: Sequence[tuple[RegistryUnit, Sequence[str]]],
+        started_at: datetime | None = None,
     ) -> int:
-        """Record a new run and its denominator (every unit in scope with its URLs)."""
+        """Record a new run and its denominator (every unit in scope with its URLs).
+
+        `started_at`: the moment the run judges "now" by, when not the clock's.
+        """
         with self._guard(), self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (started_at, version, year, scope, settings) VALUES (?,?,?,?,?)",
-                (_now(), version, year, _json(scope), _json(settings)),
+                (
+                    started_at.astimezone(UTC).isoformat(timespec="seconds")
+                    if started_at
+                    else _now(),
+                    version,
+                    year,
+                    _json(scope),
+                    _json(settings),
+                ),
             )
             run_id = int(cursor.lastrowid or 0)
             db.executemany(
