@@ -168,11 +168,13 @@ def measure(
     *,
     manifest: ManifestActivity | None = None,
     complete_feeds: bool = False,
+    counted: bool = True,
 ) -> Activity:
     """Count a unit's posts from the items of its feeds (duplicates merged by guid).
 
     `complete_feeds`: the feeds read hold every post of the site (none was cut at its
-    limit), so the counts are exact whatever their age.
+    limit), so the counts are exact whatever their age. `counted` False: no feed could be
+    read, so the counts are unknown (None), not zero.
     """
     seen: dict[str, FeedItem] = {}
     for items in feeds:
@@ -204,10 +206,10 @@ def measure(
     return Activity(
         source="site.json" if manifest is not None else "feed",
         last_post=last.astimezone(VIETNAM).isoformat() if last else "",
-        posts_30=counts[0],
-        posts_90=counts[1],
-        posts_365=counts[2],
-        exact=complete_feeds or oldest_old,
+        posts_30=counts[0] if counted else None,
+        posts_90=counts[1] if counted else None,
+        posts_365=counts[2] if counted else None,
+        exact=counted and (complete_feeds or oldest_old),
         sections=tuple((sid, items) for sid, items, _newest in manifest.sections)
         if manifest
         else (),

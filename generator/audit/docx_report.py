@@ -215,6 +215,7 @@ def _grid(
     rows: list[list[str]],
     widths: list[int],
     size: Pt = TABLE,
+    text_columns: tuple[int, ...] = (1,),
 ) -> Table:
     table: Table = doc.add_table(rows=1 + len(rows), cols=len(head))
     table.style = doc.styles["Table Grid"]
@@ -223,7 +224,7 @@ def _grid(
     for r, values in enumerate([head, *rows]):
         for c, value in enumerate(values):
             paragraph = table.cell(r, c).paragraphs[0]
-            if r == 0 or c > 1:
+            if r == 0 or c not in text_columns:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for index, line in enumerate(value.split("\n")):
                 if index:
@@ -301,7 +302,8 @@ def _without_page(doc: DocumentObject, yearly: YearlyReport) -> None:
         _body(doc, "Mọi đơn vị đều có trang hoạt động.")
         return
     rows = [[str(i), r.code, r.name, cause(r)] for i, r in enumerate(missing[:LISTED], start=1)]
-    _grid(doc, ["STT", "Mã", "Đơn vị", "Nguyên nhân"], rows, [12, 18, 45, 90])
+    head = ["STT", "Mã", "Đơn vị", "Nguyên nhân"]
+    _grid(doc, head, rows, [12, 18, 45, 90], text_columns=(2, 3))
     if len(missing) > LISTED:
         _body(doc, f"Còn {len(missing) - LISTED} đơn vị khác: xem phụ lục (.xlsx).")
 
@@ -322,7 +324,8 @@ def _stale(doc: DocumentObject, yearly: YearlyReport) -> None:
         a = unit.activity
         last = vn_date(a.last_post if a and a.last_post else unit.result.newest)
         rows.append([str(i), unit.result.code, unit.result.name, last, str(unit.days)])
-    _grid(doc, ["STT", "Mã", "Đơn vị", "Bài mới nhất", "Số ngày"], rows, [12, 18, 70, 35, 30])
+    head = ["STT", "Mã", "Đơn vị", "Bài mới nhất", "Số ngày"]
+    _grid(doc, head, rows, [12, 18, 70, 35, 30], text_columns=(2,))
 
 
 def _proposals(doc: DocumentObject) -> None:

@@ -155,7 +155,8 @@ async def _manifest_activity(
         return target if urlsplit(target).netloc == urlsplit(root).netloc else None
 
     main_url = local(facts.feeds.get("rss") or "feeds/rss.xml")
-    main = (await _read_feed(crawler, main_url) if main_url else None) or []
+    found = await _read_feed(crawler, main_url) if main_url else None
+    main = found or []
     feeds: list[list[FeedItem]] = [main]
     read: list[tuple[str, list[FeedItem]]] = []
     for url in feeds_to_extend(facts, main, now):
@@ -166,7 +167,8 @@ async def _manifest_activity(
     complete = (facts.posts is not None and len(main) >= facts.posts) or bool(
         read and section_feeds_complete(facts, read, now)
     )
-    return measure(now, feeds, manifest=facts, complete_feeds=complete)
+    counted = found is not None or facts.posts == 0
+    return measure(now, feeds, manifest=facts, complete_feeds=complete, counted=counted)
 
 
 async def _feed_activity(

@@ -31,7 +31,7 @@ _PRIORITY_COLORS = {"khan-cap": "#b71c1c", "uu-tien": "#e67e22", "thuong": "#1f5
 _CSS = """
 *{box-sizing:border-box}[hidden]{display:none!important}
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
-max-width:1100px;padding:1rem 1.5rem;color:#1b1b1b;overflow-wrap:anywhere}
+max-width:1100px;padding:1rem 1.5rem;color:#1b1b1b}
 h1{font-size:1.45rem;line-height:1.3}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
 h3{font-size:1.05rem}
 .scroll{overflow-x:auto;max-width:100%}
@@ -50,11 +50,11 @@ th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums;wh
 .cards{display:flex;flex-wrap:wrap;gap:.6rem}.cards div{border:1px solid #d0d0d0;padding:.4rem .8rem}
 .cards strong{display:block;font-size:1.4rem}
 figure{margin:.5rem 0}svg{max-width:100%;height:auto}
-code{font-size:.85em;word-break:break-all}label{margin-right:1rem;display:inline-block}
+code{font-size:.85em;word-break:break-all}td{min-width:3.2rem}label{margin-right:1rem;display:inline-block}
 select{max-width:100%;font:inherit}
 @media (max-width:600px){body{padding:.6rem;font-size:14px}
-.bars{grid-template-columns:1fr 4rem}.bars .bar{grid-column:1/-1;order:0}
-th,td{padding:.25rem .3rem}}
+.bars{grid-template-columns:7rem 1fr 3.6rem;font-size:13px}
+th,td{padding:.25rem .3rem}h2{font-size:1.1rem}}
 """
 
 _SCRIPT = """
@@ -181,8 +181,8 @@ def _provinces(rows: tuple[IndicatorRow, ...]) -> list[str]:
             by_indicator[row.indicator].append(row)
     for indicator, group in by_indicator.items():
         target = group[0].target
-        label = f"chỉ tiêu {percent(target)}" if target is not None else "không có chỉ tiêu"
-        out.append(f"<h3>{escape(indicator)}: {escape(group[0].title_vi)} ({label})</h3>")
+        label = f" (chỉ tiêu {percent(target)})" if target is not None else ""
+        out.append(f"<h3>{escape(indicator)}: {escape(group[0].title_vi)}{label}</h3>")
         out.append(f'<div class="bars" role="list" aria-label="{escape(indicator)}">')
         for row in group:
             width = row.percent or 0.0
@@ -321,7 +321,7 @@ def _essential(report: Report, scopes: list[tuple[str, str | None]]) -> list[str
 def _month_svg(
     months: list[tuple[int, int]], counts: dict[tuple[int, int], Counter[str]], order: list[str]
 ) -> str:
-    width, height, left, bottom, top = 640, 220, 34, 34, 12
+    width, height, left, bottom, top = 420, 180, 30, 26, 12
     peak = max((sum(c.values()) for c in counts.values()), default=0) or 1
     slot = (width - left - 8) / len(months)
     bar = max(4.0, slot * 0.7)
@@ -335,8 +335,8 @@ def _month_svg(
             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" '
             f'y2="{height - bottom}" stroke="#999"/>'
         ),
-        f'<text x="{left - 4}" y="{top + 4}" font-size="11" text-anchor="end">{peak}</text>',
-        f'<text x="{left - 4}" y="{height - bottom + 4}" font-size="11" text-anchor="end">0</text>',
+        f'<text x="{left - 4}" y="{top + 4}" font-size="12" text-anchor="end">{peak}</text>',
+        f'<text x="{left - 4}" y="{height - bottom + 4}" font-size="12" text-anchor="end">0</text>',
     ]
     label_every = max(1, len(months) // 12 + (len(months) % 12 > 0))
     for index, (year, month) in enumerate(months):
@@ -355,7 +355,7 @@ def _month_svg(
             )
         if index % label_every == 0:
             parts.append(
-                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" font-size="10" '
+                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" font-size="11" '
                 f'text-anchor="middle">{month:02d}/{year % 100:02d}</text>'
             )
     parts.append("</svg></figure>")
@@ -394,7 +394,7 @@ def _trend(report: Report) -> list[str]:
 def _trend_svg(
     run_ids: list[int], series: dict[str, dict[int, float | None]], names: list[str]
 ) -> str:
-    width, height, pad = 640, 200, 34
+    width, height, pad = 420, 170, 36
     step = (width - 2 * pad) / max(len(run_ids) - 1, 1)
     parts = [
         (
@@ -403,12 +403,12 @@ def _trend_svg(
         ),
         f'<line x1="{pad}" y1="{pad}" x2="{width - pad}" y2="{pad}" stroke="#ccc"/>',
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>',
-        f'<text x="{pad - 4}" y="{pad + 4}" font-size="11" text-anchor="end">100%</text>',
-        f'<text x="{pad - 4}" y="{height - pad + 4}" font-size="11" text-anchor="end">0%</text>',
+        f'<text x="{pad - 4}" y="{pad + 4}" font-size="12" text-anchor="end">100%</text>',
+        f'<text x="{pad - 4}" y="{height - pad + 4}" font-size="12" text-anchor="end">0%</text>',
     ]
     for index, run_id in enumerate(run_ids):
         parts.append(
-            f'<text x="{pad + index * step:.1f}" y="{height - pad + 16}" font-size="10" '
+            f'<text x="{pad + index * step:.1f}" y="{height - pad + 16}" font-size="11" '
             f'text-anchor="middle">{run_id}</text>'
         )
     legend = []
