@@ -527,3 +527,36 @@ def test_bad_report_settings_are_clear_errors(history: History, tmp_path: Path) 
     assert result.exit_code == 2
     assert "report.signer" in result.output and "report.baseline" in result.output
     assert not (tmp_path / "x.docx").exists()
+
+
+CHROMIUM = os.environ.get("CONGXA_CHROMIUM", "/usr/bin/chromium")
+PLAYWRIGHT = Path(__file__).parents[1] / "browser" / "node_modules" / "playwright-core"
+
+
+@pytest.mark.skipif(
+    not (shutil.which("node") and Path(CHROMIUM).is_file() and PLAYWRIGHT.is_dir())
+    and not os.environ.get("CI"),
+    reason="node, Chromium and tests/browser's playwright-core are installed by .ci/run",
+)
+def test_dashboard_on_a_360px_phone(history: History, tmp_path: Path) -> None:
+    out = tmp_path / "dashboard"
+    _report(history, "--run", str(history.runs[2]), "--out", str(out))
+    measured = tmp_path / "phone.json"
+    subprocess.run(
+        [
+            "node",
+            str(Path(__file__).with_name("report_phone.mjs")),
+            CHROMIUM,
+            str(out / "index.html"),
+            "22",
+            str(measured),
+        ],
+        check=True,
+        timeout=120,
+    )
+    data = _json(measured)
+    assert data["scrollWidth"] <= data["clientWidth"] == 360  # no sideways scrolling
+    assert data["requests"] == [] and data["errors"] == []
+    assert {"01", "22"} <= set(data["rowsBefore"])
+    assert data["rowsAfter"] and set(data["rowsAfter"]) == {"22"}
+    assert data["aggsShown"] and set(data["aggsShown"]) == {"22"}
