@@ -41,7 +41,7 @@ _CAUSES = {
 }
 _MARKERS = (
     ("default page", "Máy chủ chỉ hiện trang mặc định, chưa có trang của đơn vị."),
-    ("parked", "Tên miền bị rao bán hoặc để trống (parked domain)."),
+    ("parked", "Tên miền bị rao bán hoặc chỉ có trang chờ, chưa có trang của đơn vị."),
 )
 _TRIES = re.compile(r"\(after (\d+) tries\)")
 _URLS = re.compile(r"\((\d+) URLs tried, none ok\)")

@@ -39,7 +39,7 @@ PLACEHOLDERS = {
     "signer_title": "[CHỨC VỤ NGƯỜI KÝ]",
 }
 _TEXT_KEYS = (*PLACEHOLDERS, "signer_authority")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
