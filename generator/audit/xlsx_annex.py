@@ -44,6 +44,7 @@ def unit_columns() -> list[tuple[str, int]]:
         ("Số bài 90 ngày", 10),
         ("Số bài 365 ngày", 10),
         ("Số bài đủ (không bị giới hạn nguồn tin)", 14),
+        ("Số bài theo chuyên mục", 50),
         *((f"Tin thiết yếu {priority_title(p)}", 12) for p in monitor.priority_order()),
         ("Nguyên nhân (khi chưa có trang)", 50),
     ]
@@ -133,6 +134,7 @@ def _units(sheet: Worksheet, yearly: YearlyReport) -> None:
             a.posts_90 if a else None,
             a.posts_365 if a else None,
             _yes(a.exact) if a else "–",
+            "; ".join(f"{titles.get(sid, sid)}: {n}" for sid, n in a.sections) if a else "",
             *(essential[p] if r.has_page else None for p in order),
             "" if r.has_page else cause(r),
         ]

@@ -438,6 +438,11 @@ def test_xlsx_annex(history: History, documents: dict[str, Path]) -> None:
                 activity[code].posts_90,
                 activity[code].posts_365,
             )
+    # Posts per section of the congxa site, as its site.json counts them.
+    manifest = _json(history.demo / "site.json")
+    per_section = rows["00070"][16]
+    for section in manifest["sections"]:
+        assert f"{section['title']}: {section['items']}" in per_section
     indicators = book["Chỉ tiêu"]
     data = _rows(_json(documents["out"] / "indicators.json"), "01")
     for row in indicators.iter_rows(min_row=2, values_only=True):
