@@ -221,9 +221,10 @@ def _grid(
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _widths(table, widths)
-    for r, values in enumerate([head, *rows]):
-        for c, value in enumerate(values):
-            paragraph = table.cell(r, c).paragraphs[0]
+    # Row by row: `table.cell(r, c)` walks the whole table each time (python-docx).
+    for r, (row, values) in enumerate(zip(table.rows, [head, *rows], strict=True)):
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            paragraph = cell.paragraphs[0]
             if r == 0 or c not in text_columns:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for index, line in enumerate(value.split("\n")):
@@ -245,7 +246,8 @@ def _widths(table: Table, millimetres: list[int]) -> None:
     table._tbl.tblPr.append(margins)
     for column, width in zip(table.columns, millimetres, strict=True):
         column.width = Mm(width)
-        for cell in column.cells:
+    for row in table.rows:
+        for cell, width in zip(row.cells, millimetres, strict=True):
             cell.width = Mm(width)
 
 
