@@ -31,6 +31,7 @@ from openpyxl import load_workbook
 from generator.audit import store as store_module
 from generator.audit.activity import parse_feed
 from generator.audit.page import VIETNAM, parse_date
+from generator.audit.report import report_from_db
 from generator.audit.run import AuditOptions, run_audit
 from generator.audit.store import Store
 from generator.audit.wording import percent
@@ -232,15 +233,33 @@ def test_an_old_database_upgrades_in_place(tmp_path: Path, monkeypatch: pytest.M
     before = tuple(m for m in store_module.MIGRATIONS if m[0] < 3)
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "MIGRATIONS", before)
-        with Store.open(db) as store:
-            old = store.begin_run(year=2025, version="0", scope={}, settings={}, units=[])
-            store.finish_run(old, complete=True)
+        Store.open(db).close()
+    # One run as the older congxa wrote it (its three tables only).
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute(
+        "INSERT INTO runs VALUES (1, '2025-06-01T02:00:00+00:00', "
+        "'2025-06-01T02:01:00+00:00', 1, '0.1.0', 2025, '{\"province\": null}', '{}')"
+    )
+    con.execute(
+        "INSERT INTO units VALUES (1, '00070', 'Phường Hoàn Kiếm', 'phường', 'phuong', '01', "
+        "'Thành phố Hà Nội', '[\"https://hk.example/\"]')"
+    )
+    con.execute(
+        "INSERT INTO results VALUES (1, '00070', 'ok', 'https://hk.example/', "
+        "'https://hk.example/', 200, '', 0, 1, '2025-05-30T08:00:00+07:00', 1, '[]', 0.1, "
+        "'2025-06-01T02:00:30+00:00')"
+    )
+    con.close()
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert "activity" not in tables
     with Store.open(db) as store:
         assert store.schema_version() == store_module.MIGRATIONS[-1][0]
-        assert [r.id for r in store.runs()] == [old]
-        assert store.activity(old) == {} and store.essential_history() == []
+        assert [r.id for r in store.runs()] == [1]
+        assert store.activity(1) == {} and store.essential_history() == []
+    report, _files = report_from_db(db, tmp_path / "out")
+    assert [r.status for r in report.results] == ["ok"]
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "01/06/2025 09:00" in page  # the old run, in Vietnam time
 
 
 # -- dashboard -----------------------------------------------------------------------------
