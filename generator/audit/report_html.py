@@ -23,8 +23,6 @@ from generator.source.profile import load_profile
 if TYPE_CHECKING:
     from generator.audit.report import Report
 
-# Kept for callers that label statuses: the short Vietnamese label of each status.
-STATUS_LABELS = STATUS_VI
 _COLORS = ("#1f5fa8", "#c0392b", "#2e7d32", "#8e44ad")
 _PRIORITY_COLORS = {"khan-cap": "#b71c1c", "uu-tien": "#e67e22", "thuong": "#1f5fa8"}
 

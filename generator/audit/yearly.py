@@ -180,6 +180,8 @@ class YearlyReport:
     lines: tuple[IndicatorLine, ...]
     results: tuple[UnitResult, ...]  # units in scope
     units: tuple[monitor.UnitActivity, ...]  # of them, those with a page
+    # Essential items of the year per unit and priority (one pass over the history).
+    essential: dict[str, Counter[str]] = field(default_factory=dict)
 
     @property
     def without_page(self) -> list[UnitResult]:
@@ -195,12 +197,7 @@ class YearlyReport:
         return counts
 
     def essential_of_unit(self, code: str) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for _prov, unit, item in self.report.essential:
-            moment = when(item.published)
-            if unit == code and moment is not None and moment.year == self.year:
-                counts[item.priority] += 1
-        return counts
+        return self.essential.get(code, Counter())
 
     @property
     def _province(self) -> str | None:
@@ -233,8 +230,7 @@ def yearly_report(
         # The plan's baseline is nationwide: a province report shows only its own.
         plan = definition.baseline if scope == NATIONAL else {}
         given = {**plan, **settings.baseline.get(row.indicator, {})}
-        last = max(year, *given) if given else year
-        for y in range(min(FIRST_YEAR, *given) if given else FIRST_YEAR, last + 1):
+        for y in range(min(FIRST_YEAR, *given) if given else FIRST_YEAR, year + 1):
             if y == year:
                 cells.append(YearCell(y, row.percent, True, row.with_page, row.units))
                 continue
@@ -255,6 +251,11 @@ def yearly_report(
                 cells.append(YearCell(y, given.get(y), False))
         lines.append(IndicatorLine(row, tuple(cells)))
     province = None if scope == NATIONAL else scope
+    essential: dict[str, Counter[str]] = {}
+    for _prov, code, item in report.essential:
+        moment = when(item.published)
+        if moment is not None and moment.year == year:
+            essential.setdefault(code, Counter())[item.priority] += 1
     return YearlyReport(
         report=report,
         settings=settings,
@@ -264,6 +265,7 @@ def yearly_report(
         lines=tuple(lines),
         results=results,
         units=tuple(monitor.with_page(report, province)),
+        essential=essential,
     )
 
 

@@ -457,6 +457,18 @@ def test_xlsx_annex(history: History, documents: dict[str, Path]) -> None:
                 activity[code].posts_90,
                 activity[code].posts_365,
             )
+    # Essential items of the year per priority, as the demo's feeds carry them.
+    year = history.now.astimezone(VIETNAM).year
+    expected = Counter(
+        i.priority
+        for i in _feed_items(history.demo)
+        if i.priority and i.date is not None and i.date.astimezone(VIETNAM).year == year
+    )
+    titles = [title for title, _w in columns]
+    for priority in priorities():
+        column = titles.index(f"Tin thiết yếu {priorities()[priority]['title']}")
+        assert rows["00070"][column] == expected[priority], priority
+    assert sum(expected.values()) > 0
     # Posts per section of the congxa site, as its site.json counts them.
     manifest = _json(history.demo / "site.json")
     per_section = rows["00070"][16]
