@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
+from generator.audit.activity import ManifestActivity, manifest_activity
 from generator.audit.page import PageSummary, parse_date
 from generator.errors import AuditError, ConfigError, Problem
 from generator.source.profile import load_profile
@@ -153,6 +154,7 @@ class Manifest:
     section_ids: tuple[str, ...]
     missing: tuple[str, ...]
     profile: str
+    activity: ManifestActivity | None = None
 
 
 def parse_manifest(body: bytes) -> Manifest | None:
@@ -172,6 +174,7 @@ def parse_manifest(body: bytes) -> Manifest | None:
         section_ids=tuple(str(s.get("id")) for s in sections if isinstance(s, dict)),
         missing=tuple(str(m) for m in _list(conformance.get("missing"))),
         profile=str(conformance.get("profile", "")),
+        activity=manifest_activity(data),
     )
 
 

@@ -220,7 +220,16 @@ def audit_command(
     click.get_current_context().exit(1 if errors or not outcome.complete else 0)
 
 
-@click.command("report", epilog="Ví dụ (example): congxa report --db audit.db --out bao-cao/")
+EXAMPLE_REPORT = """
+Ví dụ (example):
+
+\b
+  congxa report --db audit.db --out bao-cao/
+  congxa report --year 2026 --docx bao-cao.docx --xlsx phu-luc.xlsx --out bao-cao/
+"""
+
+
+@click.command("report", epilog=EXAMPLE_REPORT)
 @click.option(
     "--db",
     type=click.Path(path_type=Path),
@@ -231,18 +240,70 @@ def audit_command(
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    required=True,
     metavar="DIR",
-    help="Thư mục ghi báo cáo.",
+    help="Ghi results.csv, indicators.csv, indicators.json, index.html vào đây.",
 )
-def report_command(db: Path, out: Path) -> None:
-    """Dựng lại báo cáo từ cơ sở dữ liệu (rebuild the coverage report from the database)."""
-    from generator.audit.report import format_summary, report_from_db
+@click.option(
+    "--year",
+    type=click.IntRange(min=2000, max=2100),
+    metavar="YYYY",
+    help="Báo cáo năm: lấy lần kiểm tra đầy đủ cuối cùng của năm đó (giờ Việt Nam).",
+)
+@click.option("--run", "run_id", type=click.IntRange(min=1), metavar="N", help="Lần kiểm tra số N.")
+@click.option(
+    "--province",
+    metavar="CODE",
+    help="Báo cáo .docx/.xlsx cho một tỉnh của lần kiểm tra toàn quốc (mã 2 chữ số).",
+)
+@click.option(
+    "--docx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Ghi báo cáo năm (Word, thể thức Nghị định 30/2020/NĐ-CP).",
+)
+@click.option(
+    "--xlsx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Ghi phụ lục (Excel): mỗi đơn vị một dòng.",
+)
+@click.option(
+    "--config",
+    "settings_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="YML",
+    help="Tệp có mục `report:` (cơ quan, người ký, địa danh); mặc định ./congxa.yml.",
+)
+def report_command(
+    db: Path,
+    out: Path | None,
+    year: int | None,
+    run_id: int | None,
+    province: str | None,
+    docx: Path | None,
+    xlsx: Path | None,
+    settings_file: Path | None,
+) -> None:
+    """Dựng lại báo cáo từ cơ sở dữ liệu; báo cáo năm .docx và phụ lục .xlsx."""
+    if out is None and docx is None and xlsx is None:
+        raise click.UsageError("Cần --out DIR, --docx FILE hoặc --xlsx FILE (what to write?).")
+    if year is not None and run_id is not None:
+        raise click.UsageError("Chỉ dùng một trong --year và --run (use one of them).")
+    if settings_file is not None and not settings_file.is_file():
+        raise click.UsageError(f"Không tìm thấy tệp --config {settings_file} (file not found).")
+    from generator.audit.documents import write_documents
+    from generator.audit.report import format_summary, load_report, write_report
 
     try:
-        report, files = report_from_db(db, out)
+        report = load_report(db, run_id, year=year)
+        files = write_report(report, out) if out is not None else []
+        files += write_documents(
+            report, docx=docx, xlsx=xlsx, settings_file=settings_file, province=province
+        )
     except CongxaError as exc:
         _fail(exc)
     for line in format_summary(report):
         click.echo(line)
-    click.echo(f"Báo cáo (report): {files[-1]}")
+    for path in files:
+        if path.suffix in (".html", ".docx", ".xlsx"):
+            click.echo(f"Báo cáo (report): {path}")

@@ -28,6 +28,7 @@ class Indicator:
     title_en: str
     types: tuple[str, ...]  # registry type ids: xa, phuong, thi-tran, dac-khu
     targets: Mapping[int, float] = field(default_factory=dict)  # year -> percent
+    baseline: Mapping[int, float] = field(default_factory=dict)  # year -> percent, given data
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)
@@ -72,6 +73,7 @@ def load_indicators(path: Path | None = None) -> tuple[Indicator, ...]:
                 title_en=str(item["title"]["en"]),
                 types=tuple(str(t) for t in item["types"]),
                 targets={int(y): float(v) for y, v in (item.get("targets") or {}).items()},
+                baseline={int(y): float(v) for y, v in (item.get("baseline") or {}).items()},
             )
             for item in data["indicators"]
         )

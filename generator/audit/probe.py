@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+from generator.audit.activity import (
+    Activity,
+    FeedItem,
+    feeds_to_extend,
+    measure,
+    parse_feed,
+    section_feeds_complete,
+)
 from generator.audit.classify import (
     AuditProfile,
     Manifest,
@@ -103,8 +111,9 @@ async def _quality(
             return replace(base, status="not_unit_page", detail=detail)
         newest = manifest.updated
         missing = manifest_missing_sections(manifest, rules.profile)
+        activity = await _manifest_activity(crawler, fetched.final_url, manifest, rules.now)
     else:
-        newest = await _feed_newest(crawler, fetched.final_url, page)
+        newest, activity = await _feed_activity(crawler, fetched.final_url, page, rules.now)
     return replace(
         base,
         status="ok",
@@ -114,6 +123,7 @@ async def _quality(
         newest=newest.isoformat() if newest else "",
         stale=is_stale(newest, rules.now, rules.stale_days),
         detail="; ".join(notes),
+        activity=activity,
     )
 
 
@@ -127,15 +137,59 @@ async def _fetch_manifest(crawler: Crawler, page_url: str, page: PageSummary) ->
     return parse_manifest(fetched.body)
 
 
-async def _feed_newest(crawler: Crawler, page_url: str, page: PageSummary) -> datetime | None:
-    """Newest item of the first feed the page advertises (RSS/Atom autodiscovery)."""
+async def _manifest_activity(
+    crawler: Crawler, page_url: str, manifest: Manifest, now: datetime
+) -> Activity | None:
+    """A congxa site's activity: site.json, its main feed, section feeds when it is cut."""
+    facts = manifest.activity
+    if facts is None:
+        return None
+    root = manifest_url(page_url).removesuffix("site.json")
+
+    def local(url: str) -> str | None:
+        # Feeds are read where the page was found (a site may be served under another
+        # name than its site_url), and only there: a manifest cannot send the audit away.
+        if facts.site_url and url.startswith(facts.site_url):
+            url = url[len(facts.site_url) :]
+        target = urljoin(root, url)
+        return target if urlsplit(target).netloc == urlsplit(root).netloc else None
+
+    main_url = local(facts.feeds.get("rss") or "feeds/rss.xml")
+    found = await _read_feed(crawler, main_url) if main_url else None
+    main = found or []
+    feeds: list[list[FeedItem]] = [main]
+    read: list[tuple[str, list[FeedItem]]] = []
+    for url in feeds_to_extend(facts, main, now):
+        target = local(url)
+        items = await _read_feed(crawler, target) if target else None
+        read.append((url, items or []))
+        feeds.append(items or [])
+    complete = (facts.posts is not None and len(main) >= facts.posts) or bool(
+        read and section_feeds_complete(facts, read, now)
+    )
+    counted = found is not None or facts.posts == 0
+    return measure(now, feeds, manifest=facts, complete_feeds=complete, counted=counted)
+
+
+async def _feed_activity(
+    crawler: Crawler, page_url: str, page: PageSummary, now: datetime
+) -> tuple[datetime | None, Activity | None]:
+    """Newest date and activity from the first readable feed the page advertises."""
     for href in page.feeds[:2]:
         fetched = await crawler.fetch(urljoin(page_url, href), retry=False)
         if fetched.answered and fetched.http_status == 200:
             newest = newest_feed_date(fetched.body)
             if newest is not None:
-                return newest
-    return None
+                items = None if fetched.truncated else parse_feed(fetched.body)
+                return newest, (measure(now, [items]) if items else None)
+    return None, None
+
+
+async def _read_feed(crawler: Crawler, url: str) -> list[FeedItem] | None:
+    fetched = await crawler.fetch(url, retry=False)
+    if not fetched.answered or fetched.http_status != 200 or fetched.truncated:
+        return None
+    return parse_feed(fetched.body)
 
 
 def _base(unit: RegistryUnit) -> UnitResult:

@@ -11,12 +11,13 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.audit.activity import Activity, EssentialItem
 from generator.audit.indicators import (
     NATIONAL,
     Indicator,
@@ -27,6 +28,7 @@ from generator.audit.indicators import (
 from generator.audit.report_html import render_html
 from generator.audit.results import STATUSES, UNCHECKED, UnitResult
 from generator.audit.store import RunRecord, Store
+from generator.audit.wording import vn_year
 from generator.errors import AuditError, Problem
 
 RESULT_COLUMNS = (
@@ -80,6 +82,19 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class RunFigures:
+    """One run of the history with its indicator rows (every scope)."""
+
+    run: RunRecord
+    rows: tuple[IndicatorRow, ...]
+
+    @property
+    def calendar_year(self) -> int:
+        """The year the run was made in, in Vietnam time."""
+        return vn_year(self.run.started_at) or self.run.year
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the outputs show, for one run, with the history of all runs."""
 
@@ -88,6 +103,27 @@ class Report:
     rows: tuple[IndicatorRow, ...]
     indicators: tuple[Indicator, ...]
     trend: tuple[TrendPoint, ...]
+    history: tuple[RunFigures, ...] = ()
+    activity: Mapping[str, Activity] = field(default_factory=dict)
+    # Every essential item of the history: (province code, unit code, item).
+    essential: tuple[tuple[str, str, EssentialItem], ...] = ()
+
+    @property
+    def province_name(self) -> str:
+        """The province of a one-province run, "" for a nationwide one."""
+        if not self.run.scope.get("province"):
+            return ""
+        return str(self.run.scope.get("province_name") or self.run.scope["province"])
+
+    def yearly(self) -> dict[int, RunFigures]:
+        """The run that stands for each calendar year: its last complete run, else its last."""
+        chosen: dict[int, RunFigures] = {}
+        for figures in self.history:
+            year = figures.calendar_year
+            held = chosen.get(year)
+            if held is None or figures.run.complete or not held.run.complete:
+                chosen[year] = figures
+        return dict(sorted(chosen.items()))
 
     def status_counts(self) -> dict[str, int]:
         counts = Counter(r.status for r in self.results)
@@ -96,9 +132,17 @@ class Report:
 
 
 def build_report(
-    store: Store, run_id: int | None = None, indicators: Sequence[Indicator] | None = None
+    store: Store,
+    run_id: int | None = None,
+    indicators: Sequence[Indicator] | None = None,
+    *,
+    year: int | None = None,
 ) -> Report:
-    """Gather one run (the latest by default) and the trend across every run."""
+    """Gather one run and the history of every run.
+
+    The run is `run_id`, else the run that stands for calendar `year` (its last complete
+    run, Vietnam time), else the latest.
+    """
     definitions = tuple(indicators or load_indicators())
     runs = store.runs()
     if not runs:
@@ -109,24 +153,48 @@ def build_report(
                 hint="chạy `congxa audit --db FILE` trước.",
             )
         )
+    if year is not None and run_id is None:
+        in_year = [r for r in runs if vn_year(r.started_at) == year]
+        if not in_year:
+            raise AuditError(
+                Problem(
+                    f"Không có lần kiểm tra nào trong năm {year} (no audit run in {year}).",
+                    file=Path(store.path),
+                    hint="chạy `congxa audit` trong năm đó, hoặc chọn --year khác.",
+                )
+            )
+        complete = [r for r in in_year if r.complete]
+        run_id = (complete or in_year)[-1].id
     chosen = runs[-1] if run_id is None else next((r for r in runs if r.id == run_id), None)
     if chosen is None:
         raise AuditError(f"Không có lần kiểm tra số {run_id} (no such run).")
     trend: list[TrendPoint] = []
+    history: list[RunFigures] = []
     results: list[UnitResult] = []
+    rows: list[IndicatorRow] = []
     for run in runs:
         run_results = store.results(run.id)
+        run_rows = compute_indicators(run_results, definitions, run.year)
+        history.append(RunFigures(run, tuple(run_rows)))
         if run.id == chosen.id:
-            results = run_results
-        for row in compute_indicators(run_results, definitions, run.year):
+            results, rows = run_results, run_rows
+        for row in run_rows:
             if row.scope == NATIONAL:
                 trend.append(
                     TrendPoint(
                         run.id, run.started_at, run.complete, row.indicator, row.percent, row.target
                     )
                 )
-    rows = compute_indicators(results, definitions, chosen.year)
-    return Report(chosen, tuple(results), tuple(rows), definitions, tuple(trend))
+    return Report(
+        chosen,
+        tuple(results),
+        tuple(rows),
+        definitions,
+        tuple(trend),
+        tuple(history),
+        store.activity(chosen.id),
+        tuple(store.essential_history()),
+    )
 
 
 def write_report(report: Report, out_dir: Path) -> list[Path]:
@@ -150,11 +218,17 @@ def write_report(report: Report, out_dir: Path) -> list[Path]:
     return files
 
 
-def report_from_db(db: Path, out_dir: Path, run_id: int | None = None) -> tuple[Report, list[Path]]:
+def report_from_db(
+    db: Path, out_dir: Path, run_id: int | None = None, *, year: int | None = None
+) -> tuple[Report, list[Path]]:
     """`congxa report`: rebuild every output from the database alone."""
-    with Store.open(db, create=False) as store:
-        report = build_report(store, run_id)
+    report = load_report(db, run_id, year=year)
     return report, write_report(report, out_dir)
+
+
+def load_report(db: Path, run_id: int | None = None, *, year: int | None = None) -> Report:
+    with Store.open(db, create=False) as store:
+        return build_report(store, run_id, year=year)
 
 
 def results_csv(report: Report) -> str:
@@ -232,8 +306,17 @@ def indicators_json(report: Report) -> str:
         "status_counts": report.status_counts(),
         "indicators": [row.as_dict() for row in report.rows],
         "trend": [asdict(point) for point in report.trend],
+        "years": [
+            {"year": year, "run_id": figures.run.id, "indicators": _national(figures.rows)}
+            for year, figures in report.yearly().items()
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _national(rows: Sequence[IndicatorRow]) -> list[dict[str, Any]]:
+    keys = ("indicator", "units", "with_page", "percent", "target", "meets")
+    return [{k: getattr(row, k) for k in keys} for row in rows if row.scope == NATIONAL]
 
 
 def _cell(value: bool | float | None) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.audit.activity import Activity
+
 # The contract's statuses (docs/architecture.md, Audit results). A unit "has a page" when `ok`.
 STATUSES = (
     "ok",
@@ -48,6 +50,7 @@ class UnitResult:
     missing: tuple[str, ...] = ()  # profile sections not found
     elapsed: float = 0.0
     checked_at: str = ""  # ISO 8601, UTC
+    activity: Activity | None = None  # read from site.json and feeds when the page is ok
 
     @property
     def has_page(self) -> bool:

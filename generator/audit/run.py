@@ -122,7 +122,12 @@ def run_audit(
     settings = {**options.crawl.as_dict(), "stale_days": options.stale_days}
     with Store.open(options.db) as store:
         run_id = store.begin_run(
-            year=year, version=__version__, scope=scope, settings=settings, units=jobs
+            year=year,
+            version=__version__,
+            scope=scope,
+            settings=settings,
+            units=jobs,
+            started_at=now,
         )
         results, complete = _crawl_and_store(
             store, run_id, jobs, options.crawl, rules, progress, resolver, started

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from generator.audit.activity import Activity, EssentialItem
 from generator.audit.results import UNCHECKED, UnitResult
 from generator.errors import AuditError, Problem
 from generator.source.registry import RegistryUnit
@@ -70,6 +71,38 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         2,
         "index results by status",
         "CREATE INDEX results_status ON results(run_id, status);",
+    ),
+    (
+        3,
+        "activity of each unit and its essential items",
+        """
+        CREATE TABLE activity (
+            run_id INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            source TEXT NOT NULL,
+            last_post TEXT NOT NULL,
+            posts_30 INTEGER,
+            posts_90 INTEGER,
+            posts_365 INTEGER,
+            exact INTEGER NOT NULL,
+            sections TEXT NOT NULL,
+            empty TEXT NOT NULL,
+            PRIMARY KEY (run_id, code),
+            FOREIGN KEY (run_id, code) REFERENCES units(run_id, code)
+        );
+        CREATE TABLE essential_items (
+            run_id INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            guid TEXT NOT NULL,
+            published TEXT NOT NULL,
+            category TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            title TEXT NOT NULL,
+            PRIMARY KEY (run_id, code, guid),
+            FOREIGN KEY (run_id, code) REFERENCES units(run_id, code)
+        );
+        CREATE INDEX essential_items_unit ON essential_items(code, guid);
+        """,
     ),
 )
 
@@ -179,12 +212,24 @@ class Store:
         scope: dict[str, Any],
         settings: dict[str, Any],
         units: Sequence[tuple[RegistryUnit, Sequence[str]]],
+        started_at: datetime | None = None,
     ) -> int:
-        """Record a new run and its denominator (every unit in scope with its URLs)."""
+        """Record a new run and its denominator (every unit in scope with its URLs).
+
+        `started_at`: the moment the run judges "now" by, when not the clock's.
+        """
         with self._guard(), self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (started_at, version, year, scope, settings) VALUES (?,?,?,?,?)",
-                (_now(), version, year, _json(scope), _json(settings)),
+                (
+                    started_at.astimezone(UTC).isoformat(timespec="seconds")
+                    if started_at
+                    else _now(),
+                    version,
+                    year,
+                    _json(scope),
+                    _json(settings),
+                ),
             )
             run_id = int(cursor.lastrowid or 0)
             db.executemany(
@@ -234,6 +279,65 @@ class Store:
                     for r in results
                 ],
             )
+            active = [r for r in results if r.activity is not None]
+            db.executemany(
+                "INSERT OR IGNORE INTO activity VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [_activity_row(run_id, r.code, r.activity) for r in active if r.activity],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO essential_items VALUES (?,?,?,?,?,?,?)",
+                [
+                    (run_id, r.code, e.guid, e.published, e.category, e.priority, e.title)
+                    for r in active
+                    if r.activity
+                    for e in r.activity.essential
+                ],
+            )
+
+    def activity(self, run_id: int) -> dict[str, Activity]:
+        """The activity each unit of the run showed (units without a readable site: none)."""
+        with self._guard():
+            rows = self._db.execute(
+                "SELECT code, source, last_post, posts_30, posts_90, posts_365, exact, "
+                "sections, empty FROM activity WHERE run_id = ? ORDER BY code",
+                (run_id,),
+            ).fetchall()
+            items = self._db.execute(
+                "SELECT code, guid, published, category, priority, title FROM essential_items "
+                "WHERE run_id = ? ORDER BY code, published, guid",
+                (run_id,),
+            ).fetchall()
+        essential: dict[str, list[EssentialItem]] = {}
+        for code, *fields in items:
+            essential.setdefault(code, []).append(EssentialItem(*fields))
+        return {
+            row[0]: Activity(
+                source=row[1],
+                last_post=row[2],
+                posts_30=row[3],
+                posts_90=row[4],
+                posts_365=row[5],
+                exact=bool(row[6]),
+                sections=tuple((str(k), int(v)) for k, v in json.loads(row[7])),
+                empty=tuple(json.loads(row[8])),
+                essential=tuple(essential.get(row[0], ())),
+            )
+            for row in rows
+        }
+
+    def essential_history(self) -> list[tuple[str, str, EssentialItem]]:
+        """Every essential item any run saw, once per unit and item: (province, code, item).
+
+        An item seen by several runs keeps its first date (a clerk may correct it later).
+        """
+        with self._guard():
+            rows = self._db.execute(
+                "SELECT u.province_code, e.code, e.guid, MIN(e.published), e.category, "
+                "e.priority, e.title "
+                "FROM essential_items e JOIN units u ON u.run_id = e.run_id AND u.code = e.code "
+                "GROUP BY e.code, e.guid ORDER BY e.code, e.guid"
+            ).fetchall()
+        return [(row[0], row[1], EssentialItem(*row[2:7])) for row in rows]
 
     def finish_run(self, run_id: int, *, complete: bool) -> None:
         with self._guard(), self._transaction() as db:
@@ -320,6 +424,21 @@ def _result(row: tuple[Any, ...]) -> UnitResult:
         missing=tuple(json.loads(row[16])),
         elapsed=row[17],
         checked_at=row[18],
+    )
+
+
+def _activity_row(run_id: int, code: str, a: Activity) -> tuple[Any, ...]:
+    return (
+        run_id,
+        code,
+        a.source,
+        a.last_post,
+        a.posts_30,
+        a.posts_90,
+        a.posts_365,
+        int(a.exact),
+        _json([list(pair) for pair in a.sections]),
+        _json(list(a.empty)),
     )
 
 

@@ -19,7 +19,7 @@ from generator.source.registry import Registry, load_registry
 
 SETTINGS_FILE = "congxa.yml"
 # Every key congxa.yml may hold; anything else is a typo that would be ignored silently.
-SETTINGS_KEYS = {"registry", "profile", "theme", "feed_limit", "province_url"}
+SETTINGS_KEYS = {"registry", "profile", "theme", "feed_limit", "province_url", "report"}
 _URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
 
 

@@ -49,24 +49,30 @@ def _run(store: Store, statuses: list[str], complete: bool = True) -> int:
 
 def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
     db = tmp_path / "audit.db"
+    last = store_module.MIGRATIONS[-1][0]
     with Store.open(db) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == last
     with Store.open(db) as store:  # reopening applies nothing twice
-        assert store.schema_version() == 2
+        assert store.schema_version() == last
     rows = sqlite3.connect(db).execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert rows == [(1, "runs, units and results"), (2, "index results by status")]
+    assert rows == [(v, name) for v, name, _script in store_module.MIGRATIONS]
+    assert [v for v, _name in rows] == list(range(1, last + 1))
 
 
 def test_a_failing_migration_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broken = (*store_module.MIGRATIONS, (3, "broken", "CREATE TABLE extra (a); SELECT nope FROM x"))
+    last = store_module.MIGRATIONS[-1][0]
+    broken = (
+        *store_module.MIGRATIONS,
+        (last + 1, "broken", "CREATE TABLE extra (a); SELECT nope FROM x"),
+    )
     monkeypatch.setattr(store_module, "MIGRATIONS", broken)
     db = tmp_path / "audit.db"
     with pytest.raises(AuditError):
         Store.open(db)
     con = sqlite3.connect(db)
-    assert con.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (2,)
+    assert con.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (last,)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "extra" not in tables
 
@@ -138,4 +144,4 @@ def test_unreadable_databases_are_clear_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(AuditError) as future:
         Store.open(newer)
-    assert "99 > 2" in future.value.problems[0].message
+    assert f"99 > {store_module.MIGRATIONS[-1][0]}" in future.value.problems[0].message
