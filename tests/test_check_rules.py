@@ -43,6 +43,7 @@ def test_every_rule_is_a_warning_with_a_name() -> None:
         "document-incomplete",
         "legacy-encoding",
         "long-title",
+        "unreferenced-file",
     }
     assert all(r.severity == "warning" and "(" in r.name for r in RULES.values())
 

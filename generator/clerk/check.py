@@ -7,7 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.clerk.rules import RULES, CheckOptions, legacy_rule, post_rules, section_rules
+from generator.clerk.rules import (
+    RULES,
+    CheckOptions,
+    file_rules,
+    legacy_rule,
+    post_rules,
+    section_rules,
+)
 from generator.errors import CongxaError, Problem
 from generator.site.links import SiteMap
 from generator.source.commune import load_unit_with_warnings
@@ -51,20 +58,26 @@ def check(
 
 
 def _check_unit(project: Project, unit_file: Path, options: CheckOptions) -> list[Problem]:
+    files = project.files
     try:
-        unit, unit_warnings = load_unit_with_warnings(unit_file, project.registry)
+        unit, unit_warnings = load_unit_with_warnings(unit_file, project.registry, files)
     except CongxaError as exc:
         return exc.problems
     found: list[Problem] = [*unit_warnings, *legacy_rule(unit_file)]
     unit_dir, province_dir = project.content_for(unit_file)
-    posts, problems = load_posts(unit_dir, province_dir, project.profile)
+    posts, problems = load_posts(unit_dir, province_dir, project.profile, files)
     found.extend(problems)
     assert project.today is not None
-    site = Site(unit=unit, profile=project.profile, posts=tuple(posts), today=project.today)
-    if not any(p.severity == "error" for p in problems):
-        # A post that failed to load would make its section look empty or stale.
-        found.extend(section_rules(site, options))
+    site = Site(
+        unit=unit, profile=project.profile, posts=tuple(posts), today=project.today, files=files
+    )
     sitemap = SiteMap.of(site)
+    found.extend(sitemap.site.problems)  # files the site needs but may not publish
+    if not any(p.severity == "error" for p in problems):
+        # A post that failed to load would make its section look empty or stale, and
+        # the files only it uses look unused.
+        found.extend(section_rules(site, options))
+        found.extend(file_rules(sitemap))
     for post in site.posts:
         found.extend(post_rules(site, post, sitemap, options))
     return found
