@@ -148,7 +148,7 @@ def file_rules(sitemap: SiteMap) -> Iterator[Problem]:
     for candidate in sitemap.site.unreferenced():
         yield problem(
             "unreferenced-file",
-            f"Tệp {candidate.uri} không được bài nào dẫn tới, sẽ không được đăng "
+            f"{candidate.uri}: tệp không được bài nào dẫn tới, sẽ không được đăng "
             "(unreferenced file, not published).",
             candidate.path,
             hint="nếu tệp cần đăng, khai báo trong `attachments:` (hoặc `document: file:`) "

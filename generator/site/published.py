@@ -59,12 +59,15 @@ class Published:
         return [p for p in self.problems if p.severity == "error"]
 
     def unreferenced(self) -> list[Candidate]:
-        """Files of the unit's own folder that no published page uses (so unpublished)."""
+        """Files of the unit's own folder that no published page uses (so unpublished);
+        the logo counts as used although it is published under assets/."""
+        used = set(self.files.values())
         return [
             c
             for c in self.candidates.values()
             if not c.shared
             and c.uri not in self.files
+            and real(c.path) not in used
             and (c.refused is None or c.refused.kind in ("type", "size"))
         ]
 
@@ -97,7 +100,7 @@ class Published:
 def published(site: Site) -> Published:
     """What `site` publishes, and the problems that stop it being published."""
     pages = tuple(build_pages(site))
-    candidates, problems = _candidates(site)
+    candidates, strays, problems = _candidates(site)
     files: dict[str, Path] = {}
     for post in site.posts:
         for attachment in post.files():  # accepted by the containment rule when loaded
@@ -114,9 +117,11 @@ def published(site: Site) -> Published:
                 continue
             if candidate.refused is None:
                 files.setdefault(candidate.uri, real(candidate.path))
-            elif candidate.refused.kind in ("type", "size"):  # the others are reported below
+            else:  # reported where it is used, with the line
                 problems.append(_used(candidate.refused, file, ref))
+                strays.pop(candidate.uri, None)
             break
+    problems.extend(strays.values())
     logo = logo_path(site.unit)
     if logo is not None and site.unit.logo is not None:
         files[logo] = real(site.unit.logo)
@@ -126,11 +131,15 @@ def published(site: Site) -> Published:
     )
 
 
-def _candidates(site: Site) -> tuple[dict[str, Candidate], list[Problem]]:
+def _candidates(
+    site: Site,
+) -> tuple[dict[str, Candidate], dict[str, Problem], list[Problem]]:
     """Every file of the unit's and the province's shared folder, by the path it would be
-    published at (a unit's own file wins over a shared one of the same path), and an error
-    for each name there that leads outside its folder or is not a regular file."""
+    published at (a unit's own file wins over a shared one of the same path); an error for
+    each name there that leads outside its folder or is not a regular file, by that path;
+    and an error for each link of the province's theme that leads outside it."""
     found: dict[str, Candidate] = {}
+    strays: dict[str, Problem] = {}
     problems: list[Problem] = []
     unit_dir, shared_dir = site_content_dir(site), province_shared_dir(site)
     for root, shared in ((unit_dir, False), (shared_dir, True)):
@@ -143,7 +152,7 @@ def _candidates(site: Site) -> tuple[dict[str, Candidate], list[Problem]]:
             uri = shared_file_path(site, Path(entry.rel)) if shared else entry.rel
             found.setdefault(uri, Candidate(uri, entry.path, shared, refused))
             if refused is not None and refused.kind in ("outside", "special"):
-                problems.append(Problem(refused.message, file=entry.path, hint=refused.hint))
+                strays[uri] = Problem(refused.message, file=entry.path, hint=refused.hint)
     for theme in site.files.theme_dirs:
         for entry in walk(theme):
             if entry.escapes:
@@ -156,7 +165,7 @@ def _candidates(site: Site) -> tuple[dict[str, Candidate], list[Problem]]:
                         "giao diện của tỉnh.",
                     )
                 )
-    return found, problems
+    return found, strays, problems
 
 
 def _markdown_refs(site: Site, pages: tuple[Page, ...]) -> Iterator[tuple[str, str, Path, Ref]]:
