@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from generator.errors import Problem
@@ -73,14 +74,18 @@ class Published:
 
     def page(self, site_path: str) -> Page | None:
         """The page a site path names: its source (`van-ban/qd.md`) or its address."""
-        for page in self.pages:
-            if site_path == page.src_uri:
-                return page
-        bare = site_path.removesuffix("index.html").rstrip("/")
-        for page in self.pages:
-            if bare == page.url.rstrip("/"):
-                return page
-        return None
+        found = self._by_source.get(site_path)
+        if found is None:
+            found = self._by_url.get(site_path.removesuffix("index.html").rstrip("/"))
+        return found
+
+    @cached_property
+    def _by_source(self) -> dict[str, Page]:
+        return {page.src_uri: page for page in self.pages}
+
+    @cached_property
+    def _by_url(self) -> dict[str, Page]:
+        return {page.url.rstrip("/"): page for page in self.pages}
 
     def target(self, source: str, url: str, link: str) -> str | None:
         """The site path a local link of page `source` leads to, or None when it leads
