@@ -53,7 +53,9 @@ class Published:
     files: Mapping[str, Path]  # published path → real path of the file to copy
     generated: tuple[str, ...]  # written by congxa beside the pages: feeds, site.json, sitemap
     candidates: Mapping[str, Candidate] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()  # errors: refused files the site would need
+    # Errors: refused files a page uses; links in the content folders or the province's
+    # theme that lead outside them, or names there that are not regular files.
+    problems: tuple[Problem, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:

@@ -252,7 +252,9 @@ def walk(root: Path) -> Iterator[Entry]:
                 continue
             try:
                 info = os.stat(path)
-            except OSError:
+            except FileNotFoundError:
+                continue  # a dangling link inside the folder: nothing to publish
+            except OSError:  # a loop of links, a permission: reported by `refusal`
                 yield Entry(sub, path, False, False)
                 continue
             if stat.S_ISDIR(info.st_mode):
