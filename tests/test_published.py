@@ -453,3 +453,23 @@ def test_the_preview_never_serves_a_symlinked_secret(mini: Mini, tmp_path: Path)
         assert SECRET not in page and "file outside the content folder" in page.decode()
     finally:
         preview.stop()
+
+
+def test_links_that_stay_inside_are_followed_and_loops_are_errors(mini: Mini) -> None:
+    project = mini(
+        posts={
+            "thong-bao/a.md": post(body="[Quyết định](../files/moi-nhat.pdf)"),
+            "files/qd-2026.pdf": PDF,
+        }
+    )
+    unit = project.root / UNIT
+    (unit / "files/moi-nhat.pdf").symlink_to("qd-2026.pdf")  # stays inside: fine
+    (unit / "files/cu.pdf").symlink_to("khong-con.pdf")  # dangling: nothing to publish
+    (unit / "files/ban-sao").symlink_to("..", target_is_directory=True)  # a folder cycle
+    summary, site = build(project)
+    assert not summary.failed, [p.format() for p in errors(summary)]
+    assert (site / "files/moi-nhat.pdf").read_bytes() == PDF
+    (unit / "files/vong").symlink_to("vong")  # a loop of links
+    summary = build_many(project, project.unit_files(), project.root / "public", jobs=1, force=True)
+    (problem,) = errors(summary)
+    assert problem.file == unit / "files/vong" and "cannot read file" in problem.message
