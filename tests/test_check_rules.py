@@ -44,6 +44,7 @@ def test_every_rule_is_a_warning_with_a_name() -> None:
         "legacy-encoding",
         "long-title",
         "future-date",
+        "unreferenced-file",
     }
     assert all(r.severity == "warning" and "(" in r.name for r in RULES.values())
 

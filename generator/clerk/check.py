@@ -14,7 +14,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.clerk.rules import RULES, CheckOptions, legacy_rule, post_rules, section_rules
+from generator.clerk.rules import (
+    RULES,
+    CheckOptions,
+    file_rules,
+    legacy_rule,
+    post_rules,
+    section_rules,
+)
 from generator.errors import ConfigError, CongxaError, Problem
 from generator.site.links import SiteMap
 from generator.source.commune import is_unfinished, load_unit_with_warnings, unfinished_line
@@ -186,30 +193,37 @@ def _check_scope(
         for p in root.rglob("*.md")
         if scope.covers(p)
     }
+    files = project.files
     found: list[Problem] = []
     unit = None
     try:
-        unit, unit_warnings = load_unit_with_warnings(scope.unit_file, project.registry)
+        unit, unit_warnings = load_unit_with_warnings(scope.unit_file, project.registry, files)
     except CongxaError as exc:
         found.extend(exc.problems)  # the unit cannot build: that concerns every post too
     else:
         if scope.only is None:
             found.extend([*unit_warnings, *legacy_rule(scope.unit_file)])
-    posts, problems = load_posts(unit_dir, province_dir, project.profile)
+    posts, problems = load_posts(unit_dir, province_dir, project.profile, files)
     found.extend(_promote(p) for p in problems if scope.covers(p.file))
     if unit is None:
         return found, scope.unit_file.stem, checked
     assert project.today is not None
-    site = Site(unit=unit, profile=project.profile, posts=tuple(posts), today=project.today)
-    # A post that failed to load would make its section look empty or stale.
+    site = Site(
+        unit=unit, profile=project.profile, posts=tuple(posts), today=project.today, files=files
+    )
+    sitemap = SiteMap.of(site)
+    # Files the site needs but may not publish.
+    found.extend(p for p in sitemap.site.problems if scope.covers(p.file))
+    # A post that failed to load would make its section look empty or stale, and the files
+    # only it uses look unused.
     if not any(p.severity == "error" for p in problems):
         if scope.only is None:
             found.extend(section_rules(site, options))
+            found.extend(file_rules(sitemap))
         elif scope.only.is_dir():  # a section folder: that section's own findings
             found.extend(
                 p for p in section_rules(site, options) if scope.covers(unit_dir / (p.field or ""))
             )
-    sitemap = SiteMap.of(site)
     for post in site.posts:
         if scope.covers(post.source):
             found.extend(post_rules(site, post, sitemap, options))

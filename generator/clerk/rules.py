@@ -57,6 +57,11 @@ RULES: dict[str, Rule] = {
         Rule("legacy-encoding", "warning", "đoạn chữ gõ bằng bảng mã cũ (legacy encoding)"),
         Rule("long-title", "warning", "tiêu đề quá dài (title too long)"),
         Rule("future-date", "warning", "ngày quá xa trong tương lai (date far in the future)"),
+        Rule(
+            "unreferenced-file",
+            "warning",
+            "tệp không được bài nào dẫn tới, sẽ không được đăng (unreferenced file)",
+        ),
     )
 }
 
@@ -142,6 +147,20 @@ def post_rules(
         *legacy_rule(post.source),
     ]
     yield from sorted(found, key=lambda p: p.line or 0)  # read the file top to bottom
+
+
+def file_rules(sitemap: SiteMap) -> Iterator[Problem]:
+    """Files of the unit's folder that no published page uses: they are not published."""
+    for candidate in sitemap.site.unreferenced():
+        yield problem(
+            "unreferenced-file",
+            f"{candidate.uri}: tệp không được bài nào dẫn tới, sẽ không được đăng "
+            "(unreferenced file, not published).",
+            candidate.path,
+            hint="nếu tệp cần đăng, khai báo trong `attachments:` (hoặc `document: file:`) "
+            "của một bài đã đăng, hoặc dẫn tới nó bằng liên kết hay ảnh trong bài; tệp của "
+            "bài nháp (draft) chỉ được đăng khi bài được đăng. Nếu không dùng nữa, xoá tệp.",
+        )
 
 
 def legacy_rule(path: Path) -> Iterator[Problem]:
@@ -323,11 +342,14 @@ def _body(post: Post, sitemap: SiteMap) -> Iterator[Problem]:
                 "tệp nào của trang (link to a page or file that does not exist).",
                 post.source,
                 ref.line,
-                hint=_link_hint(post, ref.target),
+                hint=_link_hint(sitemap, post, ref.target),
             )
 
 
-def _link_hint(post: Post, target: str) -> str:
+def _link_hint(sitemap: SiteMap, post: Post, target: str) -> str:
+    close = sitemap.suggest(post, target)
+    if close is not None:
+        return f"có phải ý bạn là `{close}`? Tên tệp phân biệt chữ hoa, chữ thường."
     return (
         "kiểm tra tên tệp; đường dẫn tính từ thư mục chuyên mục, ví dụ "
         "`../files/qd-215.pdf` cho tệp, `../van-ban/ten-bai.md` cho bài khác."

@@ -1,7 +1,9 @@
 """`congxa build --emit-mkdocs DIR`: write each unit as a plain MkDocs project.
 
 The projects need only MkDocs and Material (the theme overrides are copied in), so they
-serve as the peer in benchmarks and as a way out for anyone leaving congxa.
+serve as the peer in benchmarks and as a way out for anyone leaving congxa. What goes into
+`docs/` is what the congxa plugin publishes (generator/site/published.py): the pages, the
+files they use and the logo; then the feeds and site.json.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from generator.site import escaping
 from generator.site.config import config_dict
 from generator.site.feeds import write_feeds
 from generator.site.manifest import write_manifest
-from generator.site.pages import build_pages
+from generator.site.published import published
 from generator.site.theme import theme_dir
-from generator.site.urls import published_files
 from generator.source.project import Project
 
 
 def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Problem]:
-    """One folder per unit: mkdocs.yml, docs/ (pages, attachments, feeds), overrides/."""
+    """One folder per unit: mkdocs.yml, docs/ (pages, files, feeds), overrides/."""
     problems: list[Problem] = []
     for unit_file in unit_files:
         try:
@@ -31,15 +32,19 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
         except CongxaError as exc:
             problems.extend(exc.problems)
             continue
+        outputs = published(site)
+        if outputs.errors:
+            problems.extend(outputs.problems)
+            continue
         root = dest / unit_file.parent.name / unit_file.stem
         if root.exists():
             shutil.rmtree(root)
         docs = root / "docs"
-        for page in build_pages(site):
+        for page in outputs.pages:
             target = docs / page.src_uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page.markdown, encoding="utf-8")
-        for uri, source in published_files(site).items():  # what the plugin publishes
+        for uri, source in outputs.files.items():
             target = docs / uri
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
@@ -49,6 +54,9 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
         # Plain MkDocs escapes nothing in templates: the same hook congxa's plugin uses.
         (root / "hooks").mkdir()
         shutil.copyfile(escaping.__file__, root / "hooks" / "escaping.py")
+        if project.theme_dir is not None and project.theme_dir.is_dir():
+            # The province's own overrides win over congxa's, as in `congxa build`.
+            shutil.copytree(project.theme_dir, root / "overrides", dirs_exist_ok=True)
         config = config_dict(site, root / "site", docs)
         config["docs_dir"] = "docs"
         config["site_dir"] = "site"

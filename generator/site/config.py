@@ -13,29 +13,22 @@ from generator.errors import BuildError, Problem
 from generator.site.jinja_cache import share_jinja_work
 from generator.site.plugin import plugin_for
 from generator.site.theme import theme_dir
-from generator.site.urls import section_url
+from generator.site.urls import feeds, logo_path, section_url
 from generator.source.model import Site
 
 
 def feed_links(site: Site) -> list[dict[str, str]]:
-    links = [
+    """The feeds announced in every page's <head> (site-wide ones, not per section)."""
+    kinds = {"RSS": "application/rss+xml", "Atom": "application/atom+xml"}
+    return [
         {
-            "href": "feeds/rss.xml",
-            "type": "application/rss+xml",
-            "title": f"{site.unit.name}: tất cả bài viết (RSS)",
-        },
-        {
-            "href": "feeds/atom.xml",
-            "type": "application/atom+xml",
-            "title": f"{site.unit.name}: tất cả bài viết (Atom)",
-        },
-        {
-            "href": "feeds/thiet-yeu.xml",
-            "type": "application/rss+xml",
-            "title": f"{site.unit.name}: thông tin thiết yếu (RSS)",
-        },
+            "href": feed.path,
+            "type": kinds[feed.format],
+            "title": f"{site.unit.name}: {feed.label} ({feed.format})",
+        }
+        for feed in feeds(site.profile)
+        if feed.section is None
     ]
-    return links
 
 
 def config_dict(site: Site, site_dir: Path, docs_dir: Path) -> dict[str, Any]:
@@ -54,8 +47,9 @@ def config_dict(site: Site, site_dir: Path, docs_dir: Path) -> dict[str, Any]:
         "palette": {"scheme": "default", "primary": "custom", "accent": "custom"},
         "icon": {"logo": "material/home-city-outline"},
     }
-    if unit.logo is not None:
-        theme["logo"] = "assets/images/logo" + unit.logo.suffix
+    logo = logo_path(unit)
+    if logo is not None:
+        theme["logo"] = logo
     return {
         "site_name": unit.name,
         "site_url": unit.site_url,

@@ -28,7 +28,7 @@ from lxml import etree
 
 from generator import __version__
 from generator.site.sanitize import sanitize
-from generator.site.urls import attachment_path, post_url
+from generator.site.urls import attachment_path, feeds, post_url
 from generator.source.essential import categories, priority_title
 from generator.source.fields import VN_TZ
 from generator.source.model import Essential, Post, Site
@@ -55,20 +55,17 @@ class FeedSpec:
 
 
 def feed_specs(site: Site) -> list[FeedSpec]:
-    """Every feed of a unit: all items, Atom, essential, one per section."""
+    """Every feed of a unit (generator/site/urls.py lists them) with its posts."""
     name = site.unit.name
-    newest = site.newest_first()
-    specs = [
-        FeedSpec("feeds/rss.xml", f"{name}: tất cả bài viết", newest),
-        FeedSpec("feeds/atom.xml", f"{name}: tất cả bài viết", newest, atom=True),
-        FeedSpec("feeds/thiet-yeu.xml", f"{name}: thông tin thiết yếu", site.active_essential()),
-    ]
-    for section in site.profile.post_sections():
-        specs.append(
-            FeedSpec(
-                f"feeds/{section.id}.xml", f"{name}: {section.title}", site.in_section(section)
-            )
-        )
+    specs = []
+    for feed in feeds(site.profile):
+        if feed.essential:
+            posts = site.active_essential()
+        elif feed.section is not None:
+            posts = site.in_section(feed.section)
+        else:
+            posts = site.newest_first()
+        specs.append(FeedSpec(feed.path, f"{name}: {feed.label}", posts, feed.format == "Atom"))
     return specs
 
 

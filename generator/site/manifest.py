@@ -14,7 +14,7 @@ from typing import Any
 
 from generator import __version__
 from generator.site.feeds import feed_specs, guid
-from generator.site.urls import post_url, section_url
+from generator.site.urls import MANIFEST, post_url, section_url
 from generator.source.essential import categories, priority_title
 from generator.source.fields import VN_TZ
 from generator.source.model import Site
@@ -106,6 +106,6 @@ def render_manifest(site: Site) -> bytes:
 
 def write_manifest(site: Site, site_dir: Path) -> Path:
     """Write `site_dir/site.json` unless it already holds exactly these bytes."""
-    target = site_dir / "site.json"
+    target = site_dir / MANIFEST
     write_if_changed(target, render_manifest(site))
     return target

@@ -18,7 +18,15 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from generator.site.urls import PAGE_SIZE, attachment_path, post_url, relative, section_url
+from generator.site.urls import (
+    MANIFEST,
+    PAGE_SIZE,
+    attachment_path,
+    feeds,
+    post_url,
+    relative,
+    section_url,
+)
 from generator.source.essential import categories, priority_title
 from generator.source.model import Post, Site
 from generator.source.profile import Section
@@ -132,18 +140,15 @@ def home_page(site: Site) -> Page:
 
 def feeds_block(site: Site, here: str) -> str:
     rows = [
-        ("feeds/rss.xml", "Tất cả bài viết (RSS)"),
-        ("feeds/atom.xml", "Tất cả bài viết (Atom)"),
-        ("feeds/thiet-yeu.xml", "Thông tin thiết yếu (RSS)"),
+        (f.path, f"{f.label[:1].upper()}{f.label[1:]} ({f.format})") for f in feeds(site.profile)
     ]
-    rows += [(f"feeds/{s.id}.xml", f"{s.title} (RSS)") for s in site.profile.post_sections()]
     items = "\n".join(
         f'<li><a href="{href(relative(here, url))}">{text(label)}</a></li>' for url, label in rows
     )
     return (
         '<h2 id="theo-doi">Theo dõi (feeds)</h2>\n<p>Nhận tin mới bằng trình đọc tin '
         f'(RSS/Atom) hoặc hệ thống thông tin nguồn:</p>\n<ul class="cx-feeds">\n{items}\n'
-        f'</ul>\n<p><a href="{href(relative(here, "site.json"))}">Dữ liệu mô tả trang '
+        f'</ul>\n<p><a href="{href(relative(here, MANIFEST))}">Dữ liệu mô tả trang '
         "(site.json)</a></p>\n"
     )
 

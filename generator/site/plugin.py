@@ -1,7 +1,8 @@
 """The MkDocs plugin that turns a congxa Site into MkDocs pages.
 
-MkDocs never reads a docs folder for a congxa site: every page and attachment is a generated
-File, so one code path serves `congxa build`, `congxa serve` and `--emit-mkdocs` projects.
+MkDocs never reads a docs folder for a congxa site: every page and file is a generated File,
+taken from generator/site/published.py (what a unit publishes), so one code path serves
+`congxa build`, `congxa serve` and `--emit-mkdocs` projects.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils.templates import TemplateContext
 
+from generator.errors import BuildError, ContentError, Problem
 from generator.site import escaping
-from generator.site.pages import Page, build_pages
+from generator.site.pages import Page
+from generator.site.published import Published, published
 from generator.site.sanitize import sanitize
 from generator.site.search import fold_search_index
-from generator.site.urls import published_files
+from generator.site.urls import SITEMAP, SITEMAP_GZ
+from generator.source.containment import real
 from generator.source.model import Site
 from generator.store import link_from_store
 
@@ -46,6 +50,7 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
     def __init__(self, site: Site | None = None) -> None:
         super().__init__()
         self.site = site
+        self._published: Published | None = None
         self.pages: dict[str, Page] = {}
         self.theme_dir: Path | None = None
         self.asset_store: Path | None = None  # content-addressed store of published files
@@ -64,7 +69,11 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         site = self._site()
+        outputs = self.published()
+        if outputs.errors:
+            raise ContentError(list(outputs.problems), unit=site.unit.code)
         kept = [f for f in files if not f.is_documentation_page()]
+        _refuse_escaping(kept, site)
         self.theme_assets = []
         if self.asset_store is not None:
             # Theme assets are the same for every site: link them from the store after the
@@ -79,7 +88,7 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
             kept = [f for f in kept if (f.abs_src_path, f.dest_uri) not in linked]
         out = Files(kept)
         self.pages = {}
-        for page in build_pages(site):
+        for page in outputs.pages:
             self.pages[page.src_uri] = page
             in_nav = page.src_uri.endswith("index.md") and page.src_uri.count("/") <= 1
             out.append(
@@ -90,17 +99,15 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
                     inclusion=InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV,
                 )
             )
-        for uri, path in published_files(site).items():
+        for uri, path in outputs.files.items():
             out.append(File.generated(config, uri, abs_src_path=str(path)))
-        if site.unit.logo is not None:
-            out.append(
-                File.generated(
-                    config,
-                    "assets/images/logo" + site.unit.logo.suffix,
-                    abs_src_path=str(site.unit.logo),
-                )
-            )
         return out
+
+    def published(self) -> Published:
+        """What the site publishes (computed once per build)."""
+        if self._published is None:
+            self._published = published(self._site())
+        return self._published
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         return escaping.autoescaped(env)
@@ -166,11 +173,31 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
             + "\n".join(rows)
             + "\n</urlset>\n"
         ).encode("utf-8")
-        (site_dir / "sitemap.xml").write_bytes(xml)
+        (site_dir / SITEMAP).write_bytes(xml)
         buffer = io.BytesIO()
         with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
             gz.write(xml)
-        (site_dir / "sitemap.xml.gz").write_bytes(buffer.getvalue())
+        (site_dir / SITEMAP_GZ).write_bytes(buffer.getvalue())
+
+
+def _refuse_escaping(files: list[File], site: Site) -> None:
+    """A theme file whose real path leaves its theme folder (a symbolic link to a secret)
+    is never copied into a site."""
+    for file in files:
+        if not (file.abs_src_path and file.src_dir):
+            continue
+        source = real(Path(file.abs_src_path))
+        if not source.is_relative_to(real(Path(file.src_dir))):
+            raise BuildError(
+                Problem(
+                    f"Tệp giao diện {file.src_uri} trỏ ra ngoài thư mục giao diện (theme "
+                    f"file outside the theme folder): {source}.",
+                    file=Path(file.abs_src_path),
+                    hint="thay liên kết tượng trưng (symlink) bằng tệp thật trong thư mục "
+                    "giao diện.",
+                ),
+                unit=site.unit.code,
+            )
 
 
 def plugin_for(site: Site, theme_dir: Path | None, asset_store: Path | None = None) -> Any:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from generator.errors import ConfigError, ContentError, Problem
+from generator.source.containment import FilePolicy, lexical, refusal, suggest
 from generator.source.fields import Fields
 from generator.source.files import parse_yaml, read_text
 from generator.source.model import Agency, Department, Link, Person, Unit
@@ -89,13 +91,17 @@ def unfinished_line(count: int) -> str:
     )
 
 
-def load_unit(path: Path, registry: Registry) -> Unit:
+def load_unit(path: Path, registry: Registry, files: FilePolicy | None = None) -> Unit:
     """Read, validate and type one commune file; raise ConfigError with every problem."""
-    return load_unit_with_warnings(path, registry)[0]
+    return load_unit_with_warnings(path, registry, files)[0]
 
 
-def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[Problem]]:
-    """The unit and the warnings of its file (unknown fields); ConfigError on errors."""
+def load_unit_with_warnings(
+    path: Path, registry: Registry, files: FilePolicy | None = None
+) -> tuple[Unit, list[Problem]]:
+    """The unit and the warnings of its file (unknown fields); ConfigError on errors.
+
+    `files` is the province's rule for publishable files (the logo follows it)."""
     try:
         data = parse_yaml(read_text(path), path)
     except ContentError as exc:
@@ -206,16 +212,7 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
     logo = None
     logo_raw = f.get(theme, "logo", str, prefix="theme.") if theme else None
     if logo_raw:
-        logo = (path.parent / logo_raw).resolve()
-        if not logo.is_file():
-            f.error(
-                f"Không tìm thấy logo {logo_raw!r} (file not found).",
-                data=theme,
-                key="logo",
-                field="theme.logo",
-                hint="đường dẫn tính từ thư mục tệp đơn vị.",
-            )
-            logo = None
+        logo = _logo(f, theme, path, logo_raw, files or FilePolicy())
 
     introduction = f.get(data, "introduction", str) or ""
     if is_introduction_placeholder(introduction):
@@ -256,6 +253,44 @@ def load_unit_with_warnings(path: Path, registry: Registry) -> tuple[Unit, list[
         logo=logo,
     )
     return unit, f.problems
+
+
+def _logo(f: Fields, theme: Any, path: Path, raw: str, files: FilePolicy) -> Path | None:
+    """The logo's path when it exists and may be published: an image inside the unit's
+    content folder, the province's shared folder or the province's theme."""
+    content = path.parent.parent.parent / "content" / path.parent.name
+    unit_dir = content / path.stem
+    roots = [unit_dir, content / "_province", *files.theme_dirs]
+    logo = lexical(path.parent / raw)
+    example = os.path.relpath(unit_dir / "files" / "logo.png", path.parent).replace(os.sep, "/")
+    if not os.path.exists(logo):
+        close = suggest(path.parent, raw)
+        f.error(
+            f"Không tìm thấy logo {raw!r} (file not found).",
+            data=theme,
+            key="logo",
+            field="theme.logo",
+            hint=f"có phải ý bạn là `{close}`? Tên tệp phân biệt chữ hoa, chữ thường."
+            if close
+            else f"đường dẫn tính từ thư mục tệp đơn vị, ví dụ `logo: {example}`.",
+        )
+        return None
+    refused = refusal(logo, roots, files, images_only=True)
+    if refused is None:
+        return logo
+    if refused.kind == "outside":
+        f.error(
+            f"Logo {raw!r} nằm ngoài các thư mục được đăng (logo outside the content "
+            "folders): chỉ đăng ảnh trong thư mục nội dung của đơn vị, thư mục _province của "
+            "tỉnh hoặc giao diện (theme) của tỉnh.",
+            data=theme,
+            key="logo",
+            field="theme.logo",
+            hint=f"chép ảnh logo vào {unit_dir}/files/ rồi ghi `logo: {example}`.",
+        )
+    else:
+        f.error(refused.message, data=theme, key="logo", field="theme.logo", hint=refused.hint)
+    return None
 
 
 def _agency(f: Fields, data: Any, unit_name: str) -> Agency | None:

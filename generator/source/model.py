@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from generator.source.containment import FilePolicy
 from generator.source.profile import Profile, Section
 
 
@@ -137,6 +138,9 @@ class Site:
     posts: tuple[Post, ...]
     today: datetime  # "now" for expiry decisions; set once per run for reproducible builds
     feed_limit: int = 50
+    files: FilePolicy = field(
+        default_factory=FilePolicy
+    )  # which files may be published (congxa.yml)
 
     def in_section(self, section: Section | str) -> list[Post]:
         """Posts of a section, newest first (ties broken by slug for stable output)."""

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from generator.errors import ContentError, Problem
+from generator.source.containment import (
+    FilePolicy,
+    folder_refusal,
+    lexical,
+    real,
+    refusal,
+    suggest,
+)
 from generator.source.essential import categories, priorities
 from generator.source.fields import Fields, did_you_mean
 from generator.source.files import LineDict, line_of, parse_yaml, read_text
@@ -40,22 +51,41 @@ def reserved_slug(slug: str) -> bool:
 
 
 def load_posts(
-    unit_dir: Path, province_dir: Path, profile: Profile
+    unit_dir: Path, province_dir: Path, profile: Profile, files: FilePolicy | None = None
 ) -> tuple[list[Post], list[Problem]]:
     """Every published post of a unit: its own and the province's shared ones.
 
     Returns the posts that loaded and every problem found; the caller decides whether the
-    problems stop the unit.
+    problems stop the unit. A content folder, or a post, whose real path leaves the
+    project's content/ folder is refused, never read (generator/source/containment.py).
     """
     posts: list[Post] = []
     problems: list[Problem] = []
-    sources = [(unit_dir, False), (province_dir / PROVINCE_FOLDER, True)]
+    shared_dir = province_dir / PROVINCE_FOLDER
+    sources = [(unit_dir, False), (shared_dir, True)]
     for root, shared in sources:
+        refused = folder_refusal(root, province_dir.parent)
+        if refused is not None:
+            problems.append(Problem(refused.message, file=root, hint=refused.hint))
+            continue
         if not root.is_dir():
             continue
+        roots = (root,) if shared else (root, shared_dir)
         for path in sorted(root.rglob("*.md")):
+            unreadable = _unreadable_post(path, root)
+            if unreadable is not None:
+                problems.append(unreadable)
+                continue
             try:
-                post = load_post(path, root, profile, province_wide=shared, warnings=problems)
+                post = load_post(
+                    path,
+                    root,
+                    profile,
+                    province_wide=shared,
+                    warnings=problems,
+                    files=files,
+                    roots=roots,
+                )
             except ContentError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -69,6 +99,28 @@ def load_posts(
     problems.extend(_duplicate_slugs(posts))
     problems.extend(_duplicate_ids(posts))
     return posts, problems
+
+
+def _unreadable_post(path: Path, root: Path) -> Problem | None:
+    """A post that is a link out of its folder, or not a regular file, is never read."""
+    if not real(path).is_relative_to(real(root)):
+        return Problem(
+            f"Bài viết {path.name} trỏ ra ngoài thư mục nội dung (file outside the content "
+            f"folder): đường dẫn thật là {real(path)}.",
+            file=path,
+            hint="thay liên kết tượng trưng (symlink) bằng tệp bài viết thật.",
+        )
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # read_text reports the reason with the file's name
+    if not regular:
+        return Problem(
+            f"{path.name} không phải tệp thường (not a regular file).",
+            file=path,
+            hint="xoá mục này; bài viết là tệp văn bản .md.",
+        )
+    return None
 
 
 def _placeholder_problem(post: Post, index: int) -> Problem:
@@ -184,10 +236,15 @@ def load_post(
     *,
     province_wide: bool = False,
     warnings: list[Problem] | None = None,
+    files: FilePolicy | None = None,
+    roots: Sequence[Path] = (),
 ) -> Post | None:
     """One post, or None for a draft; ContentError with every problem of the file.
 
-    The warnings of a post that loads (unknown fields...) are added to `warnings`."""
+    The warnings of a post that loads (unknown fields...) are added to `warnings`.
+    `roots` are the folders its attachments may come from (default: `root`); `files` is
+    the province's rule for publishable files.
+    """
     rel = path.relative_to(root)
     section = profile.section(rel.parts[0]) if len(rel.parts) > 1 else None
     if section is None or not section.takes_posts:
@@ -220,9 +277,9 @@ def load_post(
             hint="đặt tên tệp bằng chữ không dấu, ví dụ thong-bao-lich-hop.md.",
         )
     elif reserved_slug(slug):
-        where = "trang danh sách" if slug == "index" else f"trang {slug[6:]} của danh sách"
+        page = "trang danh sách" if slug == "index" else f"trang {slug[6:]} của danh sách"
         f.error(
-            f"Địa chỉ bài `{section.id}/{slug}/` trùng với {where} của chuyên mục (reserved slug).",
+            f"Địa chỉ bài `{section.id}/{slug}/` trùng với {page} của chuyên mục (reserved slug).",
             data=data if "slug" in data else None,
             key="slug" if "slug" in data else None,
             line=None if "slug" in data else 1,
@@ -230,8 +287,9 @@ def load_post(
             hint="đổi tên tệp hoặc đặt `slug:` khác, ví dụ `slug: "
             f"{section.id}-{slug}`; không dùng `index` và `trang-2`, `trang-3`...",
         )
-    attachments = tuple(_attachments(f, data, path, root))
-    document = _document(f, data, path, root)
+    where = _Where(path, tuple(roots) or (root,), files or FilePolicy())
+    attachments = tuple(_attachments(f, data, where))
+    document = _document(f, data, where)
     essential = _essential(f, data)
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:
@@ -259,33 +317,50 @@ def load_post(
     )
 
 
+class _Where:
+    """A post's file, the folders its attachments may come from, and the file rule."""
+
+    def __init__(self, post: Path, roots: tuple[Path, ...], files: FilePolicy) -> None:
+        self.post = post
+        self.roots = tuple(lexical(r) for r in roots)
+        self.files = files
+
+
 def _file(
-    f: Fields, data: Any, key: str, field: str, post: Path, base: Path, title: str | None = None
+    f: Fields, data: Any, key: str, field: str, where: _Where, title: str | None = None
 ) -> Attachment | None:
     raw = f.get(data, key, str, prefix=field[: -len(key)] if field.endswith(key) else "")
     if not raw:
         return None
-    target = (post.parent / raw).resolve()
-    if not target.is_relative_to(base.resolve()):
+    target = lexical(where.post.parent / raw)
+    root = next((r for r in where.roots if target.is_relative_to(r)), None)
+    if root is None:
         f.error(
             f"Tệp đính kèm {raw!r} nằm ngoài thư mục của đơn vị (path escapes the unit's folder).",
             data=data,
             key=key,
             field=field,
-            hint=f"chép tệp vào {base}/files/ và ghi đường dẫn tương đối, ví dụ "
+            hint=f"chép tệp vào {where.roots[0]}/files/ và ghi đường dẫn tương đối, ví dụ "
             "`../files/quyet-dinh.pdf`.",
         )
         return None
-    if not target.is_file():
+    if not os.path.exists(target):
+        close = suggest(where.post.parent, raw)
         f.error(
             f"Không tìm thấy tệp đính kèm {raw!r} (attachment not found).",
             data=data,
             key=key,
             field=field,
-            hint="kiểm tra tên tệp và đường dẫn (tính từ thư mục chứa bài viết).",
+            hint=f"có phải ý bạn là `{close}`? Tên tệp phân biệt chữ hoa, chữ thường."
+            if close
+            else "kiểm tra tên tệp và đường dẫn (tính từ thư mục chứa bài viết).",
         )
         return None
-    return Attachment(target, title or target.name, target.stat().st_size)
+    refused = refusal(target, [root], where.files)
+    if refused is not None:
+        f.error(refused.message, data=data, key=key, field=field, hint=refused.hint)
+        return None
+    return Attachment(target, title or target.name, os.stat(target).st_size)
 
 
 _ATTACHMENTS_HINT = (
@@ -294,7 +369,7 @@ _ATTACHMENTS_HINT = (
 )
 
 
-def _attachments(f: Fields, data: Any, post: Path, base: Path) -> list[Attachment]:
+def _attachments(f: Fields, data: Any, where: _Where) -> list[Attachment]:
     found = []
     items = f.get(data, "attachments", list, hint=_ATTACHMENTS_HINT) or []
     for index, item in enumerate(items):
@@ -315,13 +390,13 @@ def _attachments(f: Fields, data: Any, post: Path, base: Path) -> list[Attachmen
             continue
         f.unknown_keys(item, ATTACHMENT_KEYS, prefix=field + ".")
         title = f.get(item, "title", str, prefix=field + ".")
-        attachment = _file(f, item, "file", field + ".file", post, base, title)
+        attachment = _file(f, item, "file", field + ".file", where, title)
         if attachment:
             found.append(attachment)
     return found
 
 
-def _document(f: Fields, data: Any, post: Path, base: Path) -> Document | None:
+def _document(f: Fields, data: Any, where: _Where) -> Document | None:
     doc = f.get(
         data,
         "document",
@@ -342,7 +417,7 @@ def _document(f: Fields, data: Any, post: Path, base: Path) -> Document | None:
         signer=f.get(doc, "signer", str, prefix=p),
         issued=issued.date() if issued else None,
         effective=effective.date() if effective else None,
-        file=_file(f, doc, "file", "document.file", post, base),
+        file=_file(f, doc, "file", "document.file", where),
     )
 
 

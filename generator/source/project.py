@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from generator.errors import ConfigError, ContentError, Problem
 from generator.source.commune import load_unit
+from generator.source.containment import (
+    DEFAULT_ALLOWED_FILES,
+    DEFAULT_MAX_ATTACHMENT_MB,
+    MB,
+    NEVER_ALLOWED,
+    FilePolicy,
+)
 from generator.source.fields import VN_TZ, Fields
 from generator.source.files import parse_yaml, read_text
 from generator.source.model import Site
@@ -19,8 +27,19 @@ from generator.source.registry import Registry, load_registry
 
 SETTINGS_FILE = "congxa.yml"
 # Every key congxa.yml may hold; anything else is a typo that would be ignored silently.
-SETTINGS_KEYS = {"registry", "profile", "theme", "feed_limit", "province_url", "report"}
+SETTINGS_KEYS = {
+    "registry",
+    "profile",
+    "theme",
+    "feed_limit",
+    "province_url",
+    "report",
+    "allowed_files",
+    "max_attachment_mb",
+}
 _URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
+_FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
+MAX_ATTACHMENT_MB_CEILING = 2048.0  # what any web server is configured to send, at most
 
 
 @dataclass
@@ -34,6 +53,8 @@ class Project:
     feed_limit: int = 50
     today: datetime | None = None
     province_url: str | None = None  # where public/<province>/ is served ({province} = folder)
+    allowed_files: frozenset[str] = frozenset(DEFAULT_ALLOWED_FILES)  # congxa.yml allowed_files
+    max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB  # congxa.yml max_attachment_mb
 
     @classmethod
     def discover(cls, root: Path | None = None, today: date | None = None) -> Project:
@@ -71,6 +92,8 @@ class Project:
                 if value:
                     setattr(project, attr, (root / value).resolve())
             project.feed_limit = f.get(data, "feed_limit", int) or 50
+            project.allowed_files = _allowed_files(f, data) or project.allowed_files
+            project.max_attachment_mb = _max_attachment_mb(f, data) or project.max_attachment_mb
             if f.problems:
                 raise ConfigError(f.problems)
         elif (root / "themes" / "overrides").is_dir():
@@ -80,6 +103,15 @@ class Project:
         # "Now" is the start of the day: the whole day builds the same bytes.
         project.today = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
         return project
+
+    @property
+    def files(self) -> FilePolicy:
+        """Which files of the content folders may be published (generator/source/containment.py)."""
+        return FilePolicy(
+            allowed=self.allowed_files,
+            max_bytes=int(self.max_attachment_mb * MB),
+            theme_dirs=(self.theme_dir,) if self.theme_dir is not None else (),
+        )
 
     @cached_property
     def registry(self) -> Registry:
@@ -132,9 +164,10 @@ class Project:
 
     def load_site(self, unit_file: Path) -> Site:
         """Load and validate everything one unit's site is built from."""
-        unit = load_unit(unit_file, self.registry)
+        files = self.files
+        unit = load_unit(unit_file, self.registry, files=files)
         unit_dir, province_dir = self.content_for(unit_file)
-        posts, problems = load_posts(unit_dir, province_dir, self.profile)
+        posts, problems = load_posts(unit_dir, province_dir, self.profile, files)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ContentError(problems, unit=unit.code)
@@ -145,7 +178,68 @@ class Project:
             posts=tuple(posts),
             today=self.today,
             feed_limit=self.feed_limit,
+            files=files,
         )
+
+
+def _allowed_files(f: Fields, data: Any) -> frozenset[str] | None:
+    """`allowed_files`: the file types the province publishes (replaces the default list)."""
+    raw = f.get(data, "allowed_files", list)
+    if raw is None:
+        return None
+    found: set[str] = set()
+    reported = len(f.problems)
+    for item in raw:
+        kind = str(item).strip().lstrip(".").lower() if isinstance(item, (str, int)) else ""
+        if kind in NEVER_ALLOWED:
+            f.error(
+                f"Loại tệp {item!r} trong `allowed_files` không bao giờ được đăng (file type "
+                "never published): trang web, mã chạy (script) và ảnh SVG có thể chạy mã trên "
+                "trang của đơn vị.",
+                data=data,
+                key="allowed_files",
+                hint="xoá loại tệp này khỏi danh sách; đăng bản PDF hoặc PNG thay thế.",
+            )
+        elif not _FILE_TYPE.match(kind):
+            f.error(
+                f"Loại tệp {item!r} trong `allowed_files` không hợp lệ (invalid file type).",
+                data=data,
+                key="allowed_files",
+                hint="ghi đuôi tệp bằng chữ thường và số, không dấu chấm, ví dụ "
+                "`allowed_files: [pdf, docx, xlsx, png, jpg]`.",
+            )
+        else:
+            found.add(kind)
+    if not found and len(f.problems) == reported:
+        f.error(
+            "`allowed_files` trống (empty list): không tệp đính kèm nào được đăng.",
+            data=data,
+            key="allowed_files",
+            hint="ghi các loại tệp được đăng, ví dụ `allowed_files: [pdf, docx, png, jpg]`, "
+            "hoặc xoá dòng này để dùng danh sách mặc định.",
+        )
+    return frozenset(found) or None
+
+
+def _max_attachment_mb(f: Fields, data: Any) -> float | None:
+    """`max_attachment_mb`: the largest attachment published, in MB."""
+    value = data.get("max_attachment_mb") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value <= MAX_ATTACHMENT_MB_CEILING
+    ):
+        f.error(
+            f"`max_attachment_mb` không hợp lệ (invalid): {value!r}.",
+            data=data,
+            key="max_attachment_mb",
+            hint=f"ghi một số MB lớn hơn 0 và không quá {MAX_ATTACHMENT_MB_CEILING:g}, ví dụ "
+            f"`max_attachment_mb: {DEFAULT_MAX_ATTACHMENT_MB:g}`.",
+        )
+        return None
+    return float(value)
 
 
 def province_url_setting(root: Path) -> str | None:
