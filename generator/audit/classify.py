@@ -156,10 +156,16 @@ class Manifest:
 
 
 def parse_manifest(body: bytes) -> Manifest | None:
-    """A congxa-site manifest, or None when the body is not one."""
+    """A congxa-site manifest, or None when the body is not one (never raises).
+
+    The body is capped by the crawler (2 MB); nesting deeper than MAX_JSON_DEPTH is refused
+    before parsing, so a hostile manifest cannot exhaust the stack.
+    """
+    if len(body) > MAX_MANIFEST_BYTES or _json_depth(body) > MAX_JSON_DEPTH:
+        return None
     try:
         data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("congxa-site/"):
         return None
@@ -167,12 +173,43 @@ def parse_manifest(body: bytes) -> Manifest | None:
     conformance = data.get("conformance")
     conformance = conformance if isinstance(conformance, dict) else {}
     return Manifest(
-        code=str(data.get("code", "")),
-        updated=parse_date(str(data.get("updated") or "")),
-        section_ids=tuple(str(s.get("id")) for s in sections if isinstance(s, dict)),
-        missing=tuple(str(m) for m in _list(conformance.get("missing"))),
-        profile=str(conformance.get("profile", "")),
+        code=_text(data.get("code", "")),
+        updated=parse_date(_text(data.get("updated") or "")),
+        section_ids=tuple(_text(s.get("id")) for s in sections if isinstance(s, dict)),
+        missing=tuple(_text(m) for m in _list(conformance.get("missing"))),
+        profile=_text(conformance.get("profile", "")),
     )
+
+
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # a congxa manifest nests 3 levels
+
+
+def _json_depth(body: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped (linear, no parsing)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _text(value: Any) -> str:
+    """A scalar of the manifest as text; containers (never expected there) as ""."""
+    return "" if isinstance(value, dict | list) else str(value)[:200]
 
 
 def _list(value: Any) -> list[Any]:

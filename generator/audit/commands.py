@@ -203,7 +203,7 @@ def audit_command(
         outcome = run_audit(options, progress=_Ticker())
     except CongxaError as exc:
         _fail(exc)
-    for problem in outcome.problems:
+    for problem in (*outcome.problems, *outcome.report.problems):
         click.echo(problem.format(), err=True)
     for line in format_summary(outcome.report, outcome.elapsed):
         click.echo(line)
@@ -243,6 +243,10 @@ def report_command(db: Path, out: Path) -> None:
         report, files = report_from_db(db, out)
     except CongxaError as exc:
         _fail(exc)
+    for problem in report.problems:
+        click.echo(problem.format(), err=True)
     for line in format_summary(report):
         click.echo(line)
     click.echo(f"Báo cáo (report): {files[-1]}")
+    # Damaged rows were repaired for the report; exit 1 says the input needs a look.
+    click.get_current_context().exit(1 if report.problems else 0)

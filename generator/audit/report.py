@@ -50,6 +50,7 @@ RESULT_COLUMNS = (
     "elapsed_s",
     "checked_at",
 )
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INDICATOR_COLUMNS = (
     "run_id",
     "year",
@@ -88,11 +89,15 @@ class Report:
     rows: tuple[IndicatorRow, ...]
     indicators: tuple[Indicator, ...]
     trend: tuple[TrendPoint, ...]
+    # Database rows that had to be repaired to produce the report (hand-edited, damaged).
+    problems: tuple[Problem, ...] = ()
 
     def status_counts(self) -> dict[str, int]:
         counts = Counter(r.status for r in self.results)
-        order = [*STATUSES, UNCHECKED]
-        return {s: counts[s] for s in order if counts[s]}
+        order: list[str] = [*STATUSES, UNCHECKED]
+        # A status no version of congxa writes (a hand-edited row) is still counted.
+        order += sorted(set(counts) - set(order))
+        return {str(s): counts[s] for s in order if counts[s]}
 
 
 def build_report(
@@ -126,7 +131,9 @@ def build_report(
                     )
                 )
     rows = compute_indicators(results, definitions, chosen.year)
-    return Report(chosen, tuple(results), tuple(rows), definitions, tuple(trend))
+    return Report(
+        chosen, tuple(results), tuple(rows), definitions, tuple(trend), tuple(store.problems)
+    )
 
 
 def write_report(report: Report, out_dir: Path) -> list[Path]:
@@ -157,9 +164,30 @@ def report_from_db(db: Path, out_dir: Path, run_id: int | None = None) -> tuple[
     return report, write_report(report, out_dir)
 
 
+def csv_cell(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text starting with =, +, -, @, tab or CR
+    (a formula, or a cell a spreadsheet may read as one) gets a leading apostrophe.
+
+    Numbers written by the audit itself are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """csv.writer whose text cells are neutralised (csv_cell)."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\n")
+
+    def writerow(self, row: Sequence[object]) -> None:
+        self._writer.writerow([csv_cell(value) for value in row])
+
+
 def results_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _SafeWriter(buffer)
     writer.writerow(RESULT_COLUMNS)
     for r in report.results:
         writer.writerow(
@@ -190,7 +218,7 @@ def results_csv(report: Report) -> str:
 
 def indicators_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _SafeWriter(buffer)
     writer.writerow(INDICATOR_COLUMNS)
     for row in report.rows:
         writer.writerow(

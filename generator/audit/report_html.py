@@ -12,24 +12,11 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.audit.indicators import NATIONAL, IndicatorRow
+from generator.audit.results import status_label
 
 if TYPE_CHECKING:
     from generator.audit.report import Report, TrendPoint
 
-STATUS_LABELS = {
-    "ok": "có trang (ok)",
-    "no_url": "chưa có địa chỉ (no URL)",
-    "invalid_url": "địa chỉ sai (invalid URL)",
-    "dns_error": "lỗi tên miền (DNS error)",
-    "connection_error": "không kết nối được (connection error)",
-    "timeout": "quá thời gian chờ (timeout)",
-    "tls_error": "lỗi chứng chỉ (TLS error)",
-    "http_error": "lỗi HTTP (HTTP error)",
-    "too_many_redirects": "chuyển hướng quá nhiều (too many redirects)",
-    "not_unit_page": "không phải trang của đơn vị (not the unit's page)",
-    "private_address": "địa chỉ nội bộ (private address)",
-    "unchecked": "chưa kiểm tra (not checked)",
-}
 _COLORS = ("#1f5fa8", "#c0392b", "#2e7d32", "#8e44ad")
 
 _CSS = """
@@ -205,7 +192,7 @@ def _statuses(counts: dict[str, int]) -> list[str]:
     out = ["<h2>Kết quả theo trạng thái (results by status)</h2><table><tbody>"]
     for status, count in counts.items():
         out.append(
-            f"<tr><td>{escape(STATUS_LABELS.get(status, status))}</td>"
+            f"<tr><td>{escape(status_label(status))}</td>"
             f"<td><code>{escape(status)}</code></td><td class=n>{count}</td></tr>"
         )
     out.append("</tbody></table>")
@@ -220,7 +207,7 @@ def _failing(report: Report) -> list[str]:
         f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in provinces
     )
     status_options = "".join(
-        f'<option value="{escape(s)}">{escape(STATUS_LABELS.get(s, s))}</option>' for s in statuses
+        f'<option value="{escape(s)}">{escape(status_label(s))}</option>' for s in statuses
     )
     out = [
         "<h2>Đơn vị chưa có trang hoạt động (units without a working page)</h2>",
@@ -240,7 +227,7 @@ def _failing(report: Report) -> list[str]:
         out.append(
             f'<tr data-province="{escape(r.province_code)}" data-status="{escape(r.status)}">'
             f"<td>{escape(r.code)}</td><td>{escape(r.name)}</td><td>{escape(r.province_name)}</td>"
-            f"<td>{escape(STATUS_LABELS.get(r.status, r.status))}</td>"
+            f"<td>{escape(status_label(r.status))}</td>"
             f"<td><code>{escape(r.url)}</code></td><td>{escape(r.detail)}</td></tr>"
         )
     out.append("</tbody></table>")
