@@ -158,7 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
         hosts = self.headers.get_all("Host") or []
         if len(hosts) != 1:
             return 400, "400 Bad Request: one Host header expected"
-        if hosts[0].strip().lower() not in _loopback_hosts(self.server.server_address[1]):
+        address = self.server.server_address
+        port = address[1] if isinstance(address, tuple) else 0
+        if hosts[0].strip().lower() not in _loopback_hosts(port):
             return 421, "421 Misdirected Request: the preview answers only 127.0.0.1"
         raw = self.path
         if not raw.startswith("/") or len(raw) > _MAX_TARGET:
