@@ -98,6 +98,14 @@ class _Ticker:
     help="Thời gian tối đa cho một yêu cầu (seconds per request).",
 )
 @click.option(
+    "--site-budget",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    metavar="S",
+    help="Thời gian tối đa cho cả một trang, mọi chuyển hướng và lần thử lại "
+    "(seconds per site; mặc định 3 × --timeout).",
+)
+@click.option(
     "--concurrency",
     type=click.IntRange(min=1),
     default=64,
@@ -156,6 +164,7 @@ def audit_command(
     db: Path,
     out: Path | None,
     timeout: float,
+    site_budget: float | None,
     concurrency: int,
     per_host: int,
     pins: tuple[str, ...],
@@ -182,6 +191,7 @@ def audit_command(
         settings = CrawlSettings(
             timeout=timeout,
             connect_timeout=min(timeout, 5.0),
+            site_budget=site_budget,
             concurrency=concurrency,
             per_host=per_host,
             pins=parse_pins(pins),

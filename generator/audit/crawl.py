@@ -278,16 +278,13 @@ class Crawler:
                 return _done(refused, started, redirects)
             left = deadline - time.monotonic()
             if left <= 0:
-                detail = f"the site's time budget of {self.settings.budget:g} s is spent"
-                if redirects:
-                    detail += f" (after {len(redirects)} redirects)"
-                return _done(
-                    Fetched(url, AuditStatus.TIMEOUT, current, detail=detail), started, redirects
-                )
+                return _done(self._spent(url, current, redirects), started, redirects)
             try:
                 answer = await self._get(current, min(self.settings.timeout, left))
             except Exception as exc:  # noqa: BLE001 - every failure is a finding
                 outcome, detail = classify_exception(exc)
+                if outcome == AuditStatus.TIMEOUT and left < self.settings.timeout:
+                    return _done(self._spent(url, current, redirects), started, redirects)
                 return _done(Fetched(url, outcome, current, detail=detail), started, redirects)
             if isinstance(answer, str):  # a redirect target
                 current = urljoin(current, answer)
@@ -311,6 +308,12 @@ class Crawler:
         return _done(
             Fetched(url, AuditStatus.TOO_MANY_REDIRECTS, current, detail=detail), started, redirects
         )
+
+    def _spent(self, url: str, current: str, redirects: list[str]) -> Fetched:
+        detail = f"the site's time budget of {self.settings.budget:g} s is spent"
+        if redirects:
+            detail += f" (after {len(redirects)} redirects)"
+        return Fetched(url, AuditStatus.TIMEOUT, current, detail=detail)
 
     def _refuse(self, url: str) -> Fetched | None:
         """A URL refused before any request: not http(s), no host, or a non-public IP literal."""
