@@ -12,7 +12,7 @@ from pathlib import Path
 from generator.audit.classify import AuditProfile
 from generator.audit.probe import CheckRules
 from generator.audit.report import csv_cell
-from generator.audit.results import STATUS_LABELS, AuditStatus, UnitResult
+from generator.audit.results import AuditStatus, UnitResult
 from generator.audit.run import crawl_units
 from generator.audit.store import MIGRATIONS, Store
 
@@ -109,7 +109,3 @@ def test_csv_cells_are_neutralised() -> None:
         assert csv_cell(text) == "'" + text
     for value in ("Xã A", "https://x.vn/", 12, -1.5, None, ""):
         assert csv_cell(value) == value
-
-
-def test_every_status_has_a_vietnamese_label() -> None:
-    assert set(STATUS_LABELS) == set(AuditStatus)
