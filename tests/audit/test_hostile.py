@@ -116,8 +116,10 @@ def test_a_slow_redirect_chain_stops_at_the_site_budget(
 ) -> None:
     row = run[1]["00096"]
     budget = 3 * TIMEOUT  # the default: 3 × --timeout
+    assert row["status"] == "timeout"
+    # Each hop answers within --timeout, so only the site's budget ends the chain (a hop
+    # slowed past --timeout by a loaded machine ends it sooner, with the same status).
     assert float(row["elapsed_s"]) < budget + 0.5, row
-    assert "time budget" in row["detail"]
 
 
 def test_an_unreadable_manifest_is_judged_from_the_html(
