@@ -86,8 +86,12 @@ def _phrases(title: str, extra: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_words(p) for p in (title, *extra) if _words(p)))
 
 
+@lru_cache(maxsize=8192)
 def _words(text: str) -> str:
-    """Folded text with punctuation turned into single spaces, for whole-word matching."""
+    """Folded text with punctuation turned into single spaces, for whole-word matching.
+
+    Cached: menus repeat the same texts on thousands of sites.
+    """
     return " ".join(_NON_WORD.sub(" ", fold(text)).split())
 
 
@@ -109,9 +113,14 @@ def names_unit(unit: RegistryUnit, texts: tuple[str, ...], profile: AuditProfile
     core = core_name(unit)
     if not core:
         return False
-    words = "|".join(re.escape(w) for w in sorted(profile.type_words, key=len, reverse=True))
-    pattern = re.compile(rf"(?:^| )(?:{words}) {re.escape(core)}(?: |$)")
-    return any(pattern.search(_words(text)) for text in texts if text)
+    # Folded texts are single-spaced words: whole-word search is a padded substring search.
+    needles = [f" {word} {core} " for word in profile.type_words]
+    for text in texts:
+        if text:
+            padded = f" {_words(text)} "
+            if any(needle in padded for needle in needles):
+                return True
+    return False
 
 
 def not_unit_reason(page: PageSummary, unit: RegistryUnit, profile: AuditProfile) -> str:
@@ -130,18 +139,26 @@ def not_unit_reason(page: PageSummary, unit: RegistryUnit, profile: AuditProfile
 def html_missing_sections(page: PageSummary, profile: AuditProfile) -> tuple[str, ...]:
     """Profile sections that no link or heading of the page shows (by phrase or URL slug)."""
     texts = [_words(link.text) for link in page.links] + [_words(h) for h in page.headings]
-    haystack = " | ".join(texts)
+    # Texts are joined by " | ": a phrase (words only) never spans two of them.
+    haystack = " " + " | ".join(texts) + " "
     hrefs = " ".join(link.href.lower() for link in page.links)
     missing = []
-    for section in profile.sections:
-        slugs = {section.id, *(slugify(p) for p in section.phrases)}
-        in_text = any(
-            re.search(rf"(?:^| ){re.escape(p)}(?: |$)", haystack) for p in section.phrases
-        )
-        in_href = any(re.search(rf"/{re.escape(s)}(?:[/.?#]|$| )", hrefs) for s in slugs)
-        if not (in_text or in_href):
+    for section, href_pattern in _section_matchers(profile):
+        in_text = any(f" {phrase} " in haystack for phrase in section.phrases)
+        if not (in_text or href_pattern.search(hrefs)):
             missing.append(section.id)
     return tuple(missing)
+
+
+@lru_cache(maxsize=4)
+def _section_matchers(profile: AuditProfile) -> tuple[tuple[AuditSection, re.Pattern[str]], ...]:
+    """Each section with one pattern for its URL slugs (`/slug/`, `/slug.html`, `/slug?`)."""
+    matchers = []
+    for section in profile.sections:
+        slugs = sorted({section.id, *(slugify(p) for p in section.phrases)} - {""})
+        alternatives = "|".join(re.escape(slug) for slug in slugs)
+        matchers.append((section, re.compile(rf"/(?:{alternatives})(?:[/.?#]|$| )")))
+    return tuple(matchers)
 
 
 @dataclass(frozen=True)

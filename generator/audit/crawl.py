@@ -41,6 +41,8 @@ USER_AGENT = (
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Outcomes worth a second try: real scanners recover about a tenth of timeouts that way.
 RETRYABLE = frozenset({AuditStatus.TIMEOUT, AuditStatus.CONNECTION_ERROR})
+# What an IP literal can look like (IPv4, IPv6 with brackets stripped, zone ids, mapped).
+_LITERAL = re.compile(r"[0-9a-fA-F.:%]+|[0-9.]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -330,8 +332,10 @@ class Crawler:
                 url, AuditStatus.INVALID_URL, url, detail="not an http(s) URL with a host"
             )
         # aiohttp skips the resolver for IP literals, so the policy is applied here too.
+        if self.settings.allow_private or not _LITERAL.fullmatch(parts.hostname):
+            return None  # a name: the resolver applies the policy
         address = parse_address(parts.hostname)
-        if address is not None and not self.settings.allow_private and not is_public(address):
+        if address is not None and not is_public(address):
             return Fetched(url, AuditStatus.PRIVATE_ADDRESS, url, detail=f"{address} is not public")
         return None
 

@@ -89,12 +89,12 @@ def test_migrations_are_safe_when_processes_open_a_new_database_at_once(tmp_path
 def test_an_exception_in_one_sites_check_is_that_sites_finding(
     farm: f.Farm, farm_files: dict[str, Path]
 ) -> None:
-    good = farm.add("raising", f.handmade_site("Phường Hoàn Kiếm"))
-    # A profile whose type words are not text makes the naming check raise TypeError:
-    # the check of every site that answers fails, the others get their own status.
-    broken = AuditProfile("x", (), (None,), ())  # type: ignore[arg-type]
+    other = farm.add("raising", f.handmade_site("Phường Ba Đình"))
+    # A profile whose markers are not a list makes the "why not this unit" step raise
+    # TypeError: the site reaching it fails alone, the others get their own status.
+    broken = AuditProfile("x", (), ("phuong",), None)  # type: ignore[arg-type]
     rules = CheckRules(broken, 90, f.days_ago(0))
-    jobs = [(UNITS[0], [farm.url(good)]), (UNITS[1], [])]
+    jobs = [(UNITS[0], [farm.url(other)]), (UNITS[1], [])]
     results: list[UnitResult] = []
     settings = farm_settings(farm_files["ca"])
     asyncio.run(crawl_units(jobs, settings, rules, results.append))
