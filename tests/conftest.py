@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -10,9 +12,35 @@ from pathlib import Path
 import pytest
 
 from generator.publish.bulk import build_many
+from generator.source import profile as profile_module
+from generator.source.profile import Section
 from generator.source.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
+# Set to run the suites with one more section in the default profile (tests/test_profile_data.py
+# does): expectations must come from the profile, never from a list or count in a test.
+EXTRA_SECTION_ENV = "CONGXA_TEST_EXTRA_SECTION"
+EXTRA_SECTION = Section(
+    "thong-tin-bao-chi", "Thông tin báo chí", "Press information", "posts", required=True
+)
+
+
+def _extend_default_profile() -> None:
+    """Insert EXTRA_SECTION in the default profile, before any test module reads it."""
+    base = profile_module.load_profile()
+    if EXTRA_SECTION.id in {s.id for s in base.sections}:
+        return  # this file is imported twice: as pytest's conftest and as `conftest`
+    at = len(base.sections) // 2  # in the middle: order matters as much as count
+    extended = dataclasses.replace(
+        base, sections=(*base.sections[:at], EXTRA_SECTION, *base.sections[at:])
+    )
+    profile_module._default_profile = lambda: extended  # type: ignore[assignment]
+
+
+if os.environ.get(EXTRA_SECTION_ENV):
+    _extend_default_profile()
+
+
 # The demo's dates are written around this day; every test builds "as of" it.
 TODAY = date(2026, 11, 29)
 

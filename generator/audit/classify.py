@@ -87,8 +87,12 @@ def _phrases(title: str, extra: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_words(p) for p in (title, *extra) if _words(p)))
 
 
+@lru_cache(maxsize=8192)
 def _words(text: str) -> str:
-    """Folded text with punctuation turned into single spaces, for whole-word matching."""
+    """Folded text with punctuation turned into single spaces, for whole-word matching.
+
+    Cached: menus repeat the same texts on thousands of sites.
+    """
     return " ".join(_NON_WORD.sub(" ", fold(text)).split())
 
 
@@ -110,9 +114,14 @@ def names_unit(unit: RegistryUnit, texts: tuple[str, ...], profile: AuditProfile
     core = core_name(unit)
     if not core:
         return False
-    words = "|".join(re.escape(w) for w in sorted(profile.type_words, key=len, reverse=True))
-    pattern = re.compile(rf"(?:^| )(?:{words}) {re.escape(core)}(?: |$)")
-    return any(pattern.search(_words(text)) for text in texts if text)
+    # Folded texts are single-spaced words: whole-word search is a padded substring search.
+    needles = [f" {word} {core} " for word in profile.type_words]
+    for text in texts:
+        if text:
+            padded = f" {_words(text)} "
+            if any(needle in padded for needle in needles):
+                return True
+    return False
 
 
 def not_unit_reason(page: PageSummary, unit: RegistryUnit, profile: AuditProfile) -> str:
@@ -131,18 +140,26 @@ def not_unit_reason(page: PageSummary, unit: RegistryUnit, profile: AuditProfile
 def html_missing_sections(page: PageSummary, profile: AuditProfile) -> tuple[str, ...]:
     """Profile sections that no link or heading of the page shows (by phrase or URL slug)."""
     texts = [_words(link.text) for link in page.links] + [_words(h) for h in page.headings]
-    haystack = " | ".join(texts)
+    # Texts are joined by " | ": a phrase (words only) never spans two of them.
+    haystack = " " + " | ".join(texts) + " "
     hrefs = " ".join(link.href.lower() for link in page.links)
     missing = []
-    for section in profile.sections:
-        slugs = {section.id, *(slugify(p) for p in section.phrases)}
-        in_text = any(
-            re.search(rf"(?:^| ){re.escape(p)}(?: |$)", haystack) for p in section.phrases
-        )
-        in_href = any(re.search(rf"/{re.escape(s)}(?:[/.?#]|$| )", hrefs) for s in slugs)
-        if not (in_text or in_href):
+    for section, href_pattern in _section_matchers(profile):
+        in_text = any(f" {phrase} " in haystack for phrase in section.phrases)
+        if not (in_text or href_pattern.search(hrefs)):
             missing.append(section.id)
     return tuple(missing)
+
+
+@lru_cache(maxsize=4)
+def _section_matchers(profile: AuditProfile) -> tuple[tuple[AuditSection, re.Pattern[str]], ...]:
+    """Each section with one pattern for its URL slugs (`/slug/`, `/slug.html`, `/slug?`)."""
+    matchers = []
+    for section in profile.sections:
+        slugs = sorted({section.id, *(slugify(p) for p in section.phrases)} - {""})
+        alternatives = "|".join(re.escape(slug) for slug in slugs)
+        matchers.append((section, re.compile(rf"/(?:{alternatives})(?:[/.?#]|$| )")))
+    return tuple(matchers)
 
 
 @dataclass(frozen=True)
@@ -158,10 +175,16 @@ class Manifest:
 
 
 def parse_manifest(body: bytes) -> Manifest | None:
-    """A congxa-site manifest, or None when the body is not one."""
+    """A congxa-site manifest, or None when the body is not one (never raises).
+
+    The body is capped by the crawler (2 MB); nesting deeper than MAX_JSON_DEPTH is refused
+    before parsing, so a hostile manifest cannot exhaust the stack.
+    """
+    if len(body) > MAX_MANIFEST_BYTES or _json_depth(body) > MAX_JSON_DEPTH:
+        return None
     try:
         data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("congxa-site/"):
         return None
@@ -169,13 +192,44 @@ def parse_manifest(body: bytes) -> Manifest | None:
     conformance = data.get("conformance")
     conformance = conformance if isinstance(conformance, dict) else {}
     return Manifest(
-        code=str(data.get("code", "")),
-        updated=parse_date(str(data.get("updated") or "")),
-        section_ids=tuple(str(s.get("id")) for s in sections if isinstance(s, dict)),
-        missing=tuple(str(m) for m in _list(conformance.get("missing"))),
-        profile=str(conformance.get("profile", "")),
+        code=_text(data.get("code", "")),
+        updated=parse_date(_text(data.get("updated") or "")),
+        section_ids=tuple(_text(s.get("id")) for s in sections if isinstance(s, dict)),
+        missing=tuple(_text(m) for m in _list(conformance.get("missing"))),
+        profile=_text(conformance.get("profile", "")),
         activity=manifest_activity(data),
     )
+
+
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # a congxa manifest nests 3 levels
+
+
+def _json_depth(body: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped (linear, no parsing)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _text(value: Any) -> str:
+    """A scalar of the manifest as text; containers (never expected there) as ""."""
+    return "" if isinstance(value, dict | list) else str(value)[:200]
 
 
 def _list(value: Any) -> list[Any]:

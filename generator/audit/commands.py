@@ -98,6 +98,14 @@ class _Ticker:
     help="Thời gian tối đa cho một yêu cầu (seconds per request).",
 )
 @click.option(
+    "--site-budget",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    metavar="S",
+    help="Thời gian tối đa cho cả một trang, mọi chuyển hướng và lần thử lại "
+    "(seconds per site; mặc định 3 × --timeout).",
+)
+@click.option(
     "--concurrency",
     type=click.IntRange(min=1),
     default=64,
@@ -156,6 +164,7 @@ def audit_command(
     db: Path,
     out: Path | None,
     timeout: float,
+    site_budget: float | None,
     concurrency: int,
     per_host: int,
     pins: tuple[str, ...],
@@ -182,6 +191,7 @@ def audit_command(
         settings = CrawlSettings(
             timeout=timeout,
             connect_timeout=min(timeout, 5.0),
+            site_budget=site_budget,
             concurrency=concurrency,
             per_host=per_host,
             pins=parse_pins(pins),
@@ -203,7 +213,7 @@ def audit_command(
         outcome = run_audit(options, progress=_Ticker())
     except CongxaError as exc:
         _fail(exc)
-    for problem in outcome.problems:
+    for problem in (*outcome.problems, *outcome.report.problems):
         click.echo(problem.format(), err=True)
     for line in format_summary(outcome.report, outcome.elapsed):
         click.echo(line)
@@ -302,8 +312,12 @@ def report_command(
         )
     except CongxaError as exc:
         _fail(exc)
+    for problem in report.problems:
+        click.echo(problem.format(), err=True)
     for line in format_summary(report):
         click.echo(line)
     for path in files:
         if path.suffix in (".html", ".docx", ".xlsx"):
             click.echo(f"Báo cáo (report): {path}")
+    # Damaged rows were repaired for the report; exit 1 says the input needs a look.
+    click.get_current_context().exit(1 if report.problems else 0)

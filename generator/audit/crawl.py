@@ -30,6 +30,7 @@ from generator.audit.net import (
     is_public,
     parse_address,
 )
+from generator.audit.results import AuditStatus
 from generator.errors import AuditError, Problem
 
 # Named so a site owner who sees it in a log knows who asked and why.
@@ -39,13 +40,19 @@ USER_AGENT = (
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Outcomes worth a second try: real scanners recover about a tenth of timeouts that way.
-RETRYABLE = frozenset({"timeout", "connection_error"})
+RETRYABLE = frozenset({AuditStatus.TIMEOUT, AuditStatus.CONNECTION_ERROR})
+# What an IP literal can look like (IPv4, IPv6 with brackets stripped, zone ids, mapped).
+_LITERAL = re.compile(r"[0-9a-fA-F.:%]+|[0-9.]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class CrawlSettings:
-    """Limits of the crawler. Times are seconds; `timeout` bounds one request in total."""
+    """Limits of the crawler. Times are seconds; `timeout` bounds one request in total.
+
+    `site_budget` bounds everything done for one site (its URLs, redirects, retries, the
+    manifest or feed); None means 3 × `timeout`.
+    """
 
     timeout: float = 10.0
     connect_timeout: float = 5.0
@@ -60,6 +67,11 @@ class CrawlSettings:
     no_dns: bool = False
     allow_private: bool = False
     ca_file: Path | None = None
+    site_budget: float | None = None
+
+    @property
+    def budget(self) -> float:
+        return self.site_budget if self.site_budget is not None else 3 * self.timeout
 
     def as_dict(self) -> dict[str, object]:
         """The settings worth keeping beside a run's results (no secrets here)."""
@@ -77,6 +89,7 @@ class CrawlSettings:
             "no_dns": self.no_dns,
             "allow_private": self.allow_private,
             "ca_file": str(self.ca_file) if self.ca_file else None,
+            "site_budget": self.budget,
         }
 
 
@@ -107,16 +120,87 @@ class Fetched:
         return self.outcome == "response"
 
     def text(self) -> str:
-        """The body decoded: header charset, else <meta charset>, else UTF-8 (the norm)."""
-        encoding = self.charset
-        if encoding is None:
-            match = _META_CHARSET.search(self.body[:4096])
-            encoding = match.group(1).decode("ascii") if match else "utf-8"
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            encoding = "utf-8"
-        return self.body.decode(encoding, errors="replace")
+        """The body decoded: header charset, else <meta charset>, else UTF-8 (the norm).
+
+        A charset that is unknown, not a text encoding, or not one web pages use (`idna`,
+        `punycode`, `rot13`...) falls back to UTF-8; undecodable bytes become U+FFFD.
+        """
+        for declared in (self.charset, _meta_charset(self.body)):
+            encoding = web_encoding(declared)
+            if encoding is not None:
+                try:
+                    return self.body.decode(encoding, errors="replace")
+                except (UnicodeError, LookupError, ValueError, TypeError):
+                    continue  # a codec that misbehaves on this body: try the next
+        return self.body.decode("utf-8", errors="replace")
+
+
+# The encodings web pages are written in (the WHATWG Encoding Standard's, as Python names
+# them), plus cp1258 for Vietnamese. Anything else a site declares falls back to UTF-8.
+WEB_ENCODINGS = frozenset(
+    [
+        "utf-8",
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "ascii",
+        "iso8859-1",
+        "cp1258",
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp866",
+        "cp874",
+        "koi8-r",
+        "koi8-u",
+        "mac-roman",
+        "mac-cyrillic",
+        "iso8859-2",
+        "iso8859-3",
+        "iso8859-4",
+        "iso8859-5",
+        "iso8859-6",
+        "iso8859-7",
+        "iso8859-8",
+        "iso8859-10",
+        "iso8859-13",
+        "iso8859-14",
+        "iso8859-15",
+        "iso8859-16",
+        "gbk",
+        "gb2312",
+        "gb18030",
+        "big5",
+        "big5hkscs",
+        "euc_jp",
+        "iso2022_jp",
+        "shift_jis",
+        "cp932",
+        "euc_kr",
+        "cp949",
+    ]
+)
+
+
+def web_encoding(label: str | None) -> str | None:
+    """The Python codec for a declared charset, or None when it is not a web encoding."""
+    if not label or len(label) > 40:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError, TypeError):
+        return None
+    return name if name in WEB_ENCODINGS else None
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:4096])
+    return match.group(1).decode("ascii") if match else None
 
 
 class Crawler:
@@ -164,19 +248,29 @@ class Crawler:
             await self._session.close()
             self._session = None
 
-    async def fetch(self, url: str, *, retry: bool = True) -> Fetched:
-        """GET `url`, following redirects, retrying once a timeout or connection failure."""
+    async def fetch(
+        self, url: str, *, retry: bool = True, deadline: float | None = None
+    ) -> Fetched:
+        """GET `url`, following redirects, retrying once a timeout or connection failure.
+
+        `deadline` (time.monotonic()) is the end of the site's time budget: no request
+        runs past it, whatever the redirects and retries.
+        """
         started = time.monotonic()
+        if deadline is None:
+            deadline = started + self.settings.budget
         attempts = 1 + (self.settings.retries if retry else 0)
-        result = await self._fetch_once(url)
+        result = await self._fetch_once(url, deadline)
         for attempt in range(2, attempts + 1):
             if result.outcome not in RETRYABLE:
                 break
+            if deadline - time.monotonic() <= self.settings.retry_pause:
+                break  # no time left in the site's budget for a second try
             await asyncio.sleep(self.settings.retry_pause)
-            result = replace(await self._fetch_once(url), attempts=attempt)
+            result = replace(await self._fetch_once(url, deadline), attempts=attempt)
         return replace(result, elapsed=time.monotonic() - started)
 
-    async def _fetch_once(self, url: str) -> Fetched:
+    async def _fetch_once(self, url: str, deadline: float) -> Fetched:
         started = time.monotonic()
         redirects: list[str] = []
         current = url
@@ -184,10 +278,15 @@ class Crawler:
             refused = self._refuse(current)
             if refused is not None:
                 return _done(refused, started, redirects)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return _done(self._spent(url, current, redirects), started, redirects)
             try:
-                answer = await self._get(current)
+                answer = await self._get(current, min(self.settings.timeout, left))
             except Exception as exc:  # noqa: BLE001 - every failure is a finding
                 outcome, detail = classify_exception(exc)
+                if outcome == AuditStatus.TIMEOUT and left < self.settings.timeout:
+                    return _done(self._spent(url, current, redirects), started, redirects)
                 return _done(Fetched(url, outcome, current, detail=detail), started, redirects)
             if isinstance(answer, str):  # a redirect target
                 current = urljoin(current, answer)
@@ -208,7 +307,15 @@ class Crawler:
                 redirects,
             )
         detail = f"more than {self.settings.max_redirects} redirects"
-        return _done(Fetched(url, "too_many_redirects", current, detail=detail), started, redirects)
+        return _done(
+            Fetched(url, AuditStatus.TOO_MANY_REDIRECTS, current, detail=detail), started, redirects
+        )
+
+    def _spent(self, url: str, current: str, redirects: list[str]) -> Fetched:
+        detail = f"the site's time budget of {self.settings.budget:g} s is spent"
+        if redirects:
+            detail += f" (after {len(redirects)} redirects)"
+        return Fetched(url, AuditStatus.TIMEOUT, current, detail=detail)
 
     def _refuse(self, url: str) -> Fetched | None:
         """A URL refused before any request: not http(s), no host, or a non-public IP literal."""
@@ -216,26 +323,30 @@ class Crawler:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - reading it validates the port number
         except ValueError as exc:
-            return Fetched(url, "invalid_url", url, detail=str(exc))
+            return Fetched(url, AuditStatus.INVALID_URL, url, detail=str(exc))
         if not parts.scheme or not parts.netloc:
             detail = "not an absolute URL: write it in full, https://..."
-            return Fetched(url, "invalid_url", url, detail=detail)
+            return Fetched(url, AuditStatus.INVALID_URL, url, detail=detail)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            return Fetched(url, "invalid_url", url, detail="not an http(s) URL with a host")
+            return Fetched(
+                url, AuditStatus.INVALID_URL, url, detail="not an http(s) URL with a host"
+            )
         # aiohttp skips the resolver for IP literals, so the policy is applied here too.
+        if self.settings.allow_private or not _LITERAL.fullmatch(parts.hostname):
+            return None  # a name: the resolver applies the policy
         address = parse_address(parts.hostname)
-        if address is not None and not self.settings.allow_private and not is_public(address):
-            return Fetched(url, "private_address", url, detail=f"{address} is not public")
+        if address is not None and not is_public(address):
+            return Fetched(url, AuditStatus.PRIVATE_ADDRESS, url, detail=f"{address} is not public")
         return None
 
-    async def _get(self, url: str) -> _Answer | str:
-        """One request; returns the redirect target (str) or the final answer."""
+    async def _get(self, url: str, limit_s: float) -> _Answer | str:
+        """One request within `limit_s` seconds; returns the redirect target or the answer."""
         assert self._session is not None, "use Crawler as an async context manager"
         settings = self.settings
         timeout = aiohttp.ClientTimeout(
-            total=settings.timeout,
-            sock_connect=min(settings.connect_timeout, settings.timeout),
-            sock_read=settings.timeout,
+            total=limit_s,
+            sock_connect=min(settings.connect_timeout, limit_s),
+            sock_read=limit_s,
         )
         host = (urlsplit(url).hostname or "").lower()
         limit = self._hosts.setdefault(host, asyncio.Semaphore(max(settings.per_host, 1)))
@@ -276,27 +387,27 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         if isinstance(exc.os_error, PrivateAddressError):
-            return "private_address", str(exc.os_error)
+            return AuditStatus.PRIVATE_ADDRESS, str(exc.os_error)
         if isinstance(exc.os_error, NoDnsError):
-            return "dns_error", str(exc.os_error)
-        return "dns_error", detail
+            return AuditStatus.DNS_ERROR, str(exc.os_error)
+        return AuditStatus.DNS_ERROR, detail
     if isinstance(exc, PrivateAddressError):
-        return "private_address", detail
+        return AuditStatus.PRIVATE_ADDRESS, detail
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError | aiohttp.ServerFingerprintMismatch):
-        return "tls_error", detail
+        return AuditStatus.TLS_ERROR, detail
     # ServerTimeoutError is also a connection error: test for timeouts first.
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
-        return "timeout", "no complete answer within the time limit"
+        return AuditStatus.TIMEOUT, "no complete answer within the time limit"
     if isinstance(exc, aiohttp.InvalidURL):
-        return "invalid_url", detail
+        return AuditStatus.INVALID_URL, detail
     if isinstance(exc, aiohttp.ClientResponseError):
-        return "http_error", f"malformed response: {detail}"
+        return AuditStatus.HTTP_ERROR, f"malformed response: {detail}"
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return "connection_error", detail
+        return AuditStatus.CONNECTION_ERROR, detail
     if isinstance(exc, UnicodeError | ValueError):
-        return "invalid_url", detail
+        return AuditStatus.INVALID_URL, detail
     # One odd site must not stop a national run; the detail keeps the trail.
-    return "connection_error", f"unexpected {type(exc).__name__}: {detail}"
+    return AuditStatus.CONNECTION_ERROR, f"unexpected {type(exc).__name__}: {detail}"
 
 
 def make_ssl_context(ca_file: Path | None) -> ssl.SSLContext:

@@ -52,6 +52,7 @@ RESULT_COLUMNS = (
     "elapsed_s",
     "checked_at",
 )
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INDICATOR_COLUMNS = (
     "run_id",
     "year",
@@ -125,10 +126,15 @@ class Report:
                 chosen[year] = figures
         return dict(sorted(chosen.items()))
 
+    # Database rows that had to be repaired to produce the report (hand-edited, damaged).
+    problems: tuple[Problem, ...] = ()
+
     def status_counts(self) -> dict[str, int]:
         counts = Counter(r.status for r in self.results)
-        order = [*STATUSES, UNCHECKED]
-        return {s: counts[s] for s in order if counts[s]}
+        order: list[str] = [*STATUSES, UNCHECKED]
+        # A status no version of congxa writes (a hand-edited row) is still counted.
+        order += sorted(set(counts) - set(order))
+        return {str(s): counts[s] for s in order if counts[s]}
 
 
 def build_report(
@@ -194,6 +200,7 @@ def build_report(
         tuple(history),
         store.activity(chosen.id),
         tuple(store.essential_history()),
+        tuple(store.problems),
     )
 
 
@@ -231,9 +238,30 @@ def load_report(db: Path, run_id: int | None = None, *, year: int | None = None)
         return build_report(store, run_id, year=year)
 
 
+def csv_cell(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text starting with =, +, -, @, tab or CR
+    (a formula, or a cell a spreadsheet may read as one) gets a leading apostrophe.
+
+    Numbers written by the audit itself are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """csv.writer whose text cells are neutralised (csv_cell)."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\n")
+
+    def writerow(self, row: Sequence[object]) -> None:
+        self._writer.writerow([csv_cell(value) for value in row])
+
+
 def results_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _SafeWriter(buffer)
     writer.writerow(RESULT_COLUMNS)
     for r in report.results:
         writer.writerow(
@@ -264,7 +292,7 @@ def results_csv(report: Report) -> str:
 
 def indicators_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _SafeWriter(buffer)
     writer.writerow(INDICATOR_COLUMNS)
     for row in report.rows:
         writer.writerow(

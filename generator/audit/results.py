@@ -2,26 +2,66 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
 
 from generator.audit.activity import Activity
 
-# The contract's statuses (docs/architecture.md, Audit results). A unit "has a page" when `ok`.
-STATUSES = (
-    "ok",
-    "no_url",
-    "invalid_url",
-    "dns_error",
-    "connection_error",
-    "timeout",
-    "tls_error",
-    "http_error",
-    "too_many_redirects",
-    "not_unit_page",
-    "private_address",
+
+class AuditStatus(StrEnum):
+    """A unit's audit status (README, "Coverage audit"). A unit "has a page" when `ok`.
+
+    A new status needs a Vietnamese label in STATUS_LABELS and a row in the README's
+    status table; tests/audit/test_statuses.py checks both.
+    """
+
+    OK = "ok"
+    NO_URL = "no_url"
+    INVALID_URL = "invalid_url"
+    DNS_ERROR = "dns_error"
+    CONNECTION_ERROR = "connection_error"
+    TIMEOUT = "timeout"
+    TLS_ERROR = "tls_error"
+    HTTP_ERROR = "http_error"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    NOT_UNIT_PAGE = "not_unit_page"
+    PRIVATE_ADDRESS = "private_address"
+    AUDIT_ERROR = "audit_error"
+    # Shown for units a run did not reach (it was interrupted); never stored as a status.
+    UNCHECKED = "unchecked"
+
+
+# The statuses a check can give (stored in the database), in report order.
+STATUSES = tuple(s for s in AuditStatus if s is not AuditStatus.UNCHECKED)
+UNCHECKED = AuditStatus.UNCHECKED
+# What the report shows for each status: Vietnamese first, the English term in parentheses.
+STATUS_LABELS: Mapping[AuditStatus, str] = MappingProxyType(
+    {
+        AuditStatus.OK: "có trang (ok)",
+        AuditStatus.NO_URL: "chưa có địa chỉ (no URL)",
+        AuditStatus.INVALID_URL: "địa chỉ sai (invalid URL)",
+        AuditStatus.DNS_ERROR: "lỗi tên miền (DNS error)",
+        AuditStatus.CONNECTION_ERROR: "không kết nối được (connection error)",
+        AuditStatus.TIMEOUT: "quá thời gian chờ (timeout)",
+        AuditStatus.TLS_ERROR: "lỗi chứng chỉ (TLS error)",
+        AuditStatus.HTTP_ERROR: "lỗi HTTP (HTTP error)",
+        AuditStatus.TOO_MANY_REDIRECTS: "chuyển hướng quá nhiều (too many redirects)",
+        AuditStatus.NOT_UNIT_PAGE: "không phải trang của đơn vị (not the unit's page)",
+        AuditStatus.PRIVATE_ADDRESS: "địa chỉ nội bộ (private address)",
+        AuditStatus.AUDIT_ERROR: "lỗi khi kiểm tra trang (audit error)",
+        AuditStatus.UNCHECKED: "chưa kiểm tra (not checked)",
+    }
 )
-# Shown for units a run did not reach (it was interrupted); never stored as a status.
-UNCHECKED = "unchecked"
+
+
+def status_label(status: str) -> str:
+    """The report's label of a status; an unknown one (a hand-edited row) shows as is."""
+    try:
+        return STATUS_LABELS[AuditStatus(status)]
+    except (ValueError, KeyError):
+        return status
 
 
 @dataclass(frozen=True)
@@ -54,4 +94,4 @@ class UnitResult:
 
     @property
     def has_page(self) -> bool:
-        return self.status == "ok"
+        return self.status == AuditStatus.OK

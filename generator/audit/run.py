@@ -23,7 +23,7 @@ from generator.audit.crawl import Crawler, CrawlSettings
 from generator.audit.indicators import default_year, load_indicators
 from generator.audit.probe import CheckRules, check_unit
 from generator.audit.report import Report, build_report, write_report
-from generator.audit.results import UnitResult
+from generator.audit.results import AuditStatus, UnitResult
 from generator.audit.sources import UrlSource, load_commune_urls, load_urls_csv
 from generator.audit.store import Store
 from generator.errors import AuditError, Problem
@@ -31,6 +31,7 @@ from generator.source.registry import Registry, RegistryUnit, load_registry
 
 Job = tuple[RegistryUnit, list[str]]
 _FLUSH_EVERY = 200  # results per database transaction
+_BUDGET_GRACE = 1.0  # seconds past a site's budget before its check is cancelled
 
 
 @dataclass(frozen=True)
@@ -189,11 +190,45 @@ async def crawl_units(
     async def worker(crawler: Crawler) -> None:
         while queue:
             unit, urls = queue.popleft()
-            on_result(await check_unit(crawler, unit, urls, rules))
+            on_result(await guarded_check(crawler, unit, urls, rules))
 
     async with Crawler(settings, resolver) as crawler:
         count = max(1, min(settings.concurrency, len(jobs)))
         await asyncio.gather(*(worker(crawler) for _ in range(count)))
+
+
+async def guarded_check(
+    crawler: Crawler, unit: RegistryUnit, urls: Sequence[str], rules: CheckRules
+) -> UnitResult:
+    """`check_unit`, with anything that goes wrong for this site made its finding.
+
+    The site's time budget is enforced here too (a second line behind the crawler's), and
+    any exception becomes an `audit_error` result naming it: one hostile site never stops a
+    national run.
+    """
+    budget = crawler.settings.budget
+    try:
+        async with asyncio.timeout(budget + _BUDGET_GRACE):
+            return await check_unit(crawler, unit, urls, rules)
+    except TimeoutError:
+        status, detail = AuditStatus.TIMEOUT, f"the site's time budget of {budget:g} s is spent"
+    except Exception as exc:  # noqa: BLE001 - isolated to this site by design
+        status = AuditStatus.AUDIT_ERROR
+        detail = f"audit error {type(exc).__name__}: {exc}"[:300]
+    return UnitResult(
+        code=unit.code,
+        name=unit.name,
+        type=unit.type,
+        type_id=unit.type_id,
+        province_code=unit.province_code,
+        province_name=unit.province_name,
+        status=status,
+        url=urls[0] if urls else "",
+        final_url=urls[0] if urls else "",
+        detail=detail,
+        elapsed=round(budget, 3),
+        checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
 def spread_by_host(jobs: list[Job]) -> list[Job]:

@@ -1,7 +1,10 @@
 """Audit history in SQLite: one row per run, its units (the denominator) and their results.
 
-Migrations are numbered and recorded in `schema_migrations`, each applied in its own
-transaction. Runs are only ever added: re-running an audit never overwrites a past run.
+Migrations are numbered and recorded in `schema_migrations`, each applied in its own write
+transaction taken before the schema version is read, so several processes opening a new
+database at once apply each migration exactly once. Runs are only ever added: re-running
+an audit never overwrites a past run. Rows are read defensively: a row edited by hand is
+repaired for the report and named in `Store.problems`, never a crash.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from generator.audit.activity import Activity, EssentialItem
-from generator.audit.results import UNCHECKED, UnitResult
+from generator.audit.results import STATUSES, UNCHECKED, UnitResult
 from generator.errors import AuditError, Problem
 from generator.source.registry import RegistryUnit
+
+_N = TypeVar("_N", int, float)
+_BUSY_SECONDS = 30.0  # how long a process waits for another's write lock
 
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (
@@ -127,6 +133,8 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self._db = connection
         self.path = path
+        # Rows that could not be read as written (hand-edited, damaged), one message each.
+        self.problems: list[Problem] = []
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> Store:
@@ -141,7 +149,8 @@ class Store:
                 )
             )
         try:
-            connection = sqlite3.connect(name, isolation_level=None)
+            # A busy timeout: another process migrating or writing makes this one wait.
+            connection = sqlite3.connect(name, isolation_level=None, timeout=_BUSY_SECONDS)
             connection.execute("PRAGMA foreign_keys = ON")
             store = cls(connection, name)
             store._migrate()
@@ -175,30 +184,41 @@ class Store:
         self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        current = self.schema_version()
         known = MIGRATIONS[-1][0]
-        if current > known:
-            raise AuditError(
-                Problem(
-                    f"Cơ sở dữ liệu do bản congxa mới hơn tạo (schema {current} > {known}).",
-                    file=Path(self.path),
-                    hint="cập nhật congxa, hoặc dùng một tệp --db khác.",
-                )
-            )
+        if self._has_migrations_table() and self.schema_version() == known:
+            return  # the common case: no write lock taken
         for version, name, script in MIGRATIONS:
-            if version <= current:
-                continue
+            # BEGIN IMMEDIATE takes the write lock before the version is read: a second
+            # process waits here, then finds this migration done and skips it.
             with self._transaction() as db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                current = self.schema_version()
+                if current > known:
+                    raise AuditError(
+                        Problem(
+                            f"Cơ sở dữ liệu do bản congxa mới hơn tạo "
+                            f"(schema {current} > {known}).",
+                            file=Path(self.path),
+                            hint="cập nhật congxa, hoặc dùng một tệp --db khác.",
+                        )
+                    )
+                if version <= current:
+                    continue
                 for statement in script.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, _now())
                 )
+
+    def _has_migrations_table(self) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        return row is not None
 
     def schema_version(self) -> int:
         row = self._db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
@@ -263,7 +283,7 @@ class Store:
                     (
                         run_id,
                         r.code,
-                        r.status,
+                        str(r.status),
                         r.url,
                         r.final_url,
                         r.http_status,
@@ -356,21 +376,23 @@ class Store:
                 "(SELECT COUNT(*) FROM results s WHERE s.run_id = r.id) "
                 "FROM runs r ORDER BY r.id"
             ).fetchall()
-        return [
-            RunRecord(
-                id=row[0],
-                started_at=row[1],
-                finished_at=row[2],
-                complete=bool(row[3]),
-                version=row[4],
-                year=row[5],
-                scope=json.loads(row[6]),
-                settings=json.loads(row[7]),
-                units=row[8],
-                checked=row[9],
-            )
-            for row in rows
-        ]
+        return [self._run(row) for row in rows]
+
+    def _run(self, row: tuple[Any, ...]) -> RunRecord:
+        where = f"lần kiểm tra (run) {row[0]}"
+        repair = _Repair(self, where)
+        return RunRecord(
+            id=int(row[0]),
+            started_at=repair.text(row[1], "started_at"),
+            finished_at=None if row[2] is None else repair.text(row[2], "finished_at"),
+            complete=bool(repair.number(row[3], "complete", int)),
+            version=repair.text(row[4], "version"),
+            year=repair.number(row[5], "year", int),
+            scope=repair.mapping(row[6], "scope"),
+            settings=repair.mapping(row[7], "settings"),
+            units=int(row[8]),
+            checked=int(row[9]),
+        )
 
     def results(self, run_id: int) -> list[UnitResult]:
         """One result per unit of the run; units the run did not reach are `unchecked`."""
@@ -383,7 +405,11 @@ class Store:
                 "WHERE u.run_id = ? ORDER BY u.province_code, u.code",
                 (run_id,),
             ).fetchall()
-        return [_result(row) for row in rows]
+        return [self._result(run_id, row) for row in rows]
+
+    def _result(self, run_id: int, row: tuple[Any, ...]) -> UnitResult:
+        repair = _Repair(self, f"lần kiểm tra (run) {run_id}, đơn vị (unit) {row[0]}")
+        return _result(row, repair)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -393,15 +419,15 @@ class Store:
             raise _db_error(self.path, exc) from exc
 
 
-def _result(row: tuple[Any, ...]) -> UnitResult:
-    urls = json.loads(row[6])
-    unit = {
-        "code": row[0],
-        "name": row[1],
-        "type": row[2],
-        "type_id": row[3],
-        "province_code": row[4],
-        "province_name": row[5],
+def _result(row: tuple[Any, ...], repair: _Repair) -> UnitResult:
+    urls = repair.strings(row[6], "urls")
+    unit: dict[str, Any] = {
+        "code": repair.text(row[0], "code"),
+        "name": repair.text(row[1], "name"),
+        "type": repair.text(row[2], "type"),
+        "type_id": repair.text(row[3], "type_id"),
+        "province_code": repair.text(row[4], "province_code"),
+        "province_name": repair.text(row[5], "province_name"),
     }
     if row[7] is None:
         return UnitResult(
@@ -410,20 +436,24 @@ def _result(row: tuple[Any, ...]) -> UnitResult:
             url=urls[0] if urls else "",
             detail="not checked: the run was interrupted",
         )
+    status = repair.text(row[7], "status")
+    if status not in STATUSES:
+        repair.note("status", f"trạng thái lạ (unknown status) {status[:40]!r}")
+    http_status = None if row[10] is None else repair.number(row[10], "http_status", int)
     return UnitResult(
         **unit,
-        status=row[7],
-        url=row[8],
-        final_url=row[9],
-        http_status=row[10],
-        detail=row[11],
-        stale=_unflag(row[12]),
-        conformant=_unflag(row[13]),
-        newest=row[14],
-        congxa=bool(row[15]),
-        missing=tuple(json.loads(row[16])),
-        elapsed=row[17],
-        checked_at=row[18],
+        status=status,
+        url=repair.text(row[8], "url"),
+        final_url=repair.text(row[9], "final_url"),
+        http_status=http_status,
+        detail=repair.text(row[11], "detail"),
+        stale=repair.flag(row[12], "stale"),
+        conformant=repair.flag(row[13], "conformant"),
+        newest=repair.text(row[14], "newest"),
+        congxa=bool(repair.flag(row[15], "congxa")),
+        missing=tuple(repair.strings(row[16], "missing")),
+        elapsed=repair.number(row[17], "elapsed", float),
+        checked_at=repair.text(row[18], "checked_at"),
     )
 
 
@@ -440,6 +470,71 @@ def _activity_row(run_id: int, code: str, a: Activity) -> tuple[Any, ...]:
         _json([list(pair) for pair in a.sections]),
         _json(list(a.empty)),
     )
+
+
+class _Repair:
+    """Reads the columns of one row; a value of the wrong kind becomes a safe default and
+    a message in the store's problems (the report is still produced)."""
+
+    def __init__(self, store: Store, where: str) -> None:
+        self._store = store
+        self._where = where
+
+    def note(self, column: str, what: str) -> None:
+        self._store.problems.append(
+            Problem(
+                f"Dòng hỏng trong cơ sở dữ liệu (damaged row), {self._where}, cột (column) "
+                f"{column}: {what}; báo cáo dùng giá trị mặc định.",
+                file=Path(self._store.path),
+                hint="dòng này có lẽ đã bị sửa tay; chạy lại `congxa audit` để có kết quả đúng.",
+                severity="warning",
+            )
+        )
+
+    def text(self, value: Any, column: str) -> str:
+        if isinstance(value, str):
+            return value
+        self.note(column, f"cần chữ (text expected), có {_shown(value)}")
+        return "" if value is None else str(value)
+
+    def number(self, value: Any, column: str, kind: type[_N]) -> _N:
+        try:
+            if isinstance(value, bool | bytes) or value is None:
+                raise TypeError
+            return kind(value)
+        except (TypeError, ValueError, OverflowError):
+            self.note(column, f"cần số (number expected), có {_shown(value)}")
+            return kind(0)
+
+    def flag(self, value: Any, column: str) -> bool | None:
+        if value is None or value in (0, 1):
+            return _unflag(value)
+        self.note(column, f"cần 0, 1 hoặc rỗng (0, 1 or NULL expected), có {_shown(value)}")
+        return None
+
+    def strings(self, value: Any, column: str) -> list[str]:
+        try:
+            data = json.loads(value)
+        except (TypeError, ValueError, RecursionError):
+            data = None
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            return data
+        self.note(column, f"cần danh sách JSON (JSON list expected), có {_shown(value)}")
+        return []
+
+    def mapping(self, value: Any, column: str) -> dict[str, Any]:
+        try:
+            data = json.loads(value)
+        except (TypeError, ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            return data
+        self.note(column, f"cần đối tượng JSON (JSON object expected), có {_shown(value)}")
+        return {}
+
+
+def _shown(value: Any) -> str:
+    return repr(value)[:40]
 
 
 def _db_error(path: str, exc: sqlite3.DatabaseError) -> AuditError:

@@ -10,22 +10,14 @@ import re
 from datetime import datetime
 
 from generator.audit.page import VIETNAM, parse_date
-from generator.audit.results import UnitResult
+from generator.audit.results import STATUS_LABELS, UnitResult
 
 # Short labels, for tables and spreadsheets.
+# The report's short labels: the Vietnamese part of each status's label
+# (generator/audit/results.py, STATUS_LABELS), capitalised.
 STATUS_VI = {
-    "ok": "Có trang",
-    "no_url": "Chưa có địa chỉ",
-    "invalid_url": "Địa chỉ sai",
-    "dns_error": "Lỗi tên miền",
-    "connection_error": "Không kết nối được",
-    "timeout": "Quá thời gian chờ",
-    "tls_error": "Lỗi chứng chỉ",
-    "http_error": "Lỗi máy chủ (HTTP)",
-    "too_many_redirects": "Chuyển hướng vòng",
-    "not_unit_page": "Không phải trang của đơn vị",
-    "private_address": "Địa chỉ nội bộ",
-    "unchecked": "Chưa kiểm tra",
+    status.value: (label.split(" (")[0][:1].upper() + label.split(" (")[0][1:])
+    for status, label in STATUS_LABELS.items()
 }
 
 _CAUSES = {

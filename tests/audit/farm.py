@@ -20,22 +20,13 @@ from xml.sax.saxutils import escape
 import trustme
 from aiohttp import web
 
+from generator.source.profile import load_profile
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DOMAIN = "farm.test"
-SECTIONS = (
-    ("gioi-thieu", "Giới thiệu"),
-    ("tin-tuc", "Tin tức"),
-    ("thong-bao", "Thông báo"),
-    ("chi-dao-dieu-hanh", "Chỉ đạo điều hành"),
-    ("van-ban", "Văn bản"),
-    ("thu-tuc-hanh-chinh", "Thủ tục hành chính"),
-    ("pho-bien-phap-luat", "Phổ biến pháp luật"),
-    ("quy-hoach-ke-hoach", "Quy hoạch kế hoạch"),
-    ("du-an-dau-tu", "Dự án đầu tư"),
-    ("lay-y-kien", "Lấy ý kiến"),
-    ("cong-khai", "Công khai"),
-    ("lien-he", "Liên hệ"),
-)
+# The sections every conformant site shows, from the section profile (never listed here):
+# a profile with one more section changes what the farm serves and expects.
+SECTIONS = tuple((s.id, s.title) for s in load_profile().post_sections() if s.required)
 
 
 def days_ago(days: float) -> datetime:
@@ -321,5 +312,61 @@ def flaky_site(name: str, delay: float) -> Handler:
         if len(seen) == 1:
             await asyncio.sleep(delay)
         return html(f"<h1>UBND {name}</h1>{nav()}", name)
+
+    return handler
+
+
+# -- hostile sites: each tries to harm the auditor, none may ---------------------------
+def charset_site(name: str, *, header: str | None = None, meta: str | None = None) -> Handler:
+    """A good page in UTF-8 that declares another charset (unknown, or not a text one)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        head = f'<meta charset="{meta}">' if meta else ""
+        page = (
+            f"<!DOCTYPE html><html><head>{head}<title>UBND {name}</title></head>"
+            f"<body><h1>UBND {name}</h1>{nav()}</body></html>"
+        )
+        kind = "text/html" + (f"; charset={header}" if header else "")
+        return web.Response(body=page.encode("utf-8"), headers={"Content-Type": kind})
+
+    return handler
+
+
+def deep_manifest_site(name: str, code: str, depth: int) -> Handler:
+    """A congxa-looking site whose site.json nests `depth` arrays."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.path == "/site.json":
+            body = (
+                f'{{"schema": "congxa-site/1", "code": "{code}", "sections": '
+                + "[" * depth
+                + "]" * depth
+                + "}"
+            )
+            return web.Response(body=body.encode(), content_type="application/json")
+        head = '<meta name="generator" content="congxa 0.1.0">'
+        return html(f"<h1>{name}</h1>{nav()}", f"{name} – Trang chủ", head)
+
+    return handler
+
+
+def nested_title_site(name: str, size: int) -> Handler:
+    """`size` bytes of unclosed nested <title> elements, the unit's name in the first."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        first = f"<html><head><title>UBND {name}".encode()
+        body = first + b"<title>x" * ((size - len(first)) // 8)
+        return web.Response(body=body, content_type="text/html")
+
+    return handler
+
+
+def slow_redirect_site(delay: float) -> Handler:
+    """Every answer comes after `delay` seconds and redirects one step further, forever."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(delay)
+        step = int(request.query.get("step", "0")) + 1
+        raise web.HTTPFound(f"/next?step={step}")
 
     return handler
