@@ -8,6 +8,7 @@ second one is refused with a clear message (OutputLock).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -122,12 +123,9 @@ class OutputLock:
                     "`congxa build` cùng lúc trên một thư mục xuất bản.",
                 )
             ) from None
-        try:
+        with contextlib.suppress(OSError):  # the holder's PID only helps the message
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        except OSError as exc:
-            os.close(fd)
-            raise OutputError(_unwritable(self.layout, exc)) from None
         self.fd = fd
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def load_posts(
     for root, shared in sources:
         if not root.is_dir():
             continue
-        for path in sorted(root.rglob("*.md")):
+        for path in _markdown_files(root, problems):
             try:
                 post = load_post(path, root, profile, province_wide=shared)
             except ContentError as exc:
@@ -51,6 +52,26 @@ def load_posts(
                 posts.append(post)
     problems.extend(_duplicate_slugs(posts))
     return posts, problems
+
+
+def _markdown_files(root: Path, problems: list[Problem]) -> list[Path]:
+    """Every .md file under `root`, sorted; a folder that cannot be read is an error,
+    never skipped (a site silently published without a section's posts)."""
+
+    def unreadable(err: OSError) -> None:
+        problems.append(
+            Problem(
+                f"Không đọc được thư mục (cannot read folder): {err.strerror}.",
+                file=Path(os.fsdecode(err.filename)) if err.filename else root,
+                hint="cấp quyền đọc thư mục này cho tài khoản chạy congxa "
+                "(ví dụ `chmod -R a+rX`), rồi chạy lại.",
+            )
+        )
+
+    found = []
+    for folder, _dirs, files in os.walk(root, onerror=unreadable):
+        found.extend(Path(folder, name) for name in files if name.endswith(".md"))
+    return sorted(found)
 
 
 def _duplicate_slugs(posts: list[Post]) -> list[Problem]:
