@@ -68,7 +68,7 @@ def _markdown_files(root: Path, problems: list[Problem]) -> list[Path]:
             )
         )
 
-    found = []
+    found: list[Path] = []
     for folder, _dirs, files in os.walk(root, onerror=unreadable):
         found.extend(Path(folder, name) for name in files if name.endswith(".md"))
     return sorted(found)
