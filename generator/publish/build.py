@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
-import hashlib
 import io
 import logging
 import os
@@ -23,7 +21,6 @@ from generator.errors import BuildError, CongxaError, Problem
 from generator.publish.atomic import publish
 from generator.publish.layout import OutputLayout
 from generator.publish.pool import TimeLimit
-from generator.site.theme import theme_dir
 from generator.source.model import Site
 from generator.source.project import Project
 
@@ -210,102 +207,3 @@ def _page_of(exc: BaseException) -> str | None:
         if found:
             return found.group(1)
     return None
-
-
-def input_digest(project: Project, unit_file: Path, shared: dict[Path, bytes] | None = None) -> str:
-    """Fingerprint of everything that shapes a unit's site: a change here means a rebuild.
-
-    `shared` caches the fingerprints of folders many units share (the province's posts,
-    the themes) during one run.
-    """
-    digest = hashlib.sha256(_tool_versions().encode())
-    unit_dir, province_dir = project.content_for(unit_file)
-    digest.update(_files_digest(project, [unit_file]))
-    digest.update(_folder_digest(project, unit_dir))
-    for root in (province_dir / "_province", theme_dir(), project.theme_dir):
-        if root is None:
-            continue
-        if shared is None:
-            digest.update(_folder_digest(project, root))
-        else:
-            if root not in shared:
-                shared[root] = _folder_digest(project, root)
-            digest.update(shared[root])
-    extras = [
-        p
-        for p in (project.profile_file, project.registry_csv, project.root / "congxa.yml")
-        if p is not None and p.is_file()
-    ]
-    digest.update(_files_digest(project, extras))
-    return digest.hexdigest()
-
-
-def _folder_digest(project: Project, root: Path) -> bytes:
-    if not root.is_dir():
-        return b"-"
-    return _files_digest(project, _files_under(root))
-
-
-def _files_under(root: Path) -> list[Path]:
-    """Every file under `root`, sorted; a folder that cannot be read raises (never skipped:
-    a site silently published without a section's posts is worse than a failed unit)."""
-
-    def fail(err: OSError) -> None:
-        raise err
-
-    found = []
-    for folder, dirs, files in os.walk(root, onerror=fail):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in files:
-            path = Path(folder, name)
-            if path.is_file():
-                found.append(path)
-    return sorted(found)
-
-
-def _files_digest(project: Project, paths: list[Path]) -> bytes:
-    digest = hashlib.sha256()
-    for path in paths:
-        data = path.read_bytes()
-        digest.update(os.fsencode(_relative(path, project.root)))
-        digest.update(hashlib.sha256(data).digest())
-        if path.suffix == ".md" and b"expires" in data:
-            # Expiry depends on the day: rebuild when an essential item's state flips,
-            # not every day.
-            digest.update(_expiry_state(path, data, project).encode())
-    return digest.digest()
-
-
-def _relative(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
-def _expiry_state(path: Path, data: bytes, project: Project) -> str:
-    from generator.source.fields import parse_datetime
-    from generator.source.files import parse_yaml
-    from generator.source.posts import split_front_matter
-
-    try:
-        front, _, _ = split_front_matter(data.decode("utf-8"), path)
-        meta = parse_yaml(front, path) or {}
-        expires = str((meta.get("essential") or {}).get("expires") or "")
-    except (CongxaError, UnicodeDecodeError, AttributeError):
-        return "unparsed"
-    when = parse_datetime(expires, end_of_day=True) if expires else None
-    if when is None or project.today is None:
-        return "none"
-    return "active" if when > project.today else "expired"
-
-
-@functools.lru_cache(maxsize=1)
-def _tool_versions() -> str:
-    """congxa's, MkDocs' and Material's versions: an upgrade rebuilds every site."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = [f"congxa {__version__}"]
-    for name in ("mkdocs", "mkdocs-material", "markdown", "nh3", "feedgen"):
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} -")
-    return "\n".join(found)

@@ -22,7 +22,8 @@ from typing import Self
 
 from generator import __version__
 from generator.errors import ConfigError, CongxaError, OutputError, Problem
-from generator.publish.build import BuildResult, build_unit, input_digest, unit_failure
+from generator.publish.build import BuildResult, build_unit, unit_failure
+from generator.publish.fingerprint import FileHashes, input_digest
 from generator.publish.layout import OutputLayout
 from generator.publish.pool import Pool
 from generator.source.project import Project
@@ -38,6 +39,7 @@ class Summary:
     results: list[BuildResult] = field(default_factory=list)
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # outside any one unit
+    hashed: int = 0  # input files read to fingerprint the units (the others by stat)
 
     def of(self, status: str) -> list[BuildResult]:
         return [r for r in self.results if r.status == status]
@@ -243,11 +245,12 @@ def _build_locked(
 
     # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
     todo: list[_Job] = []
-    shared: dict[Path, bytes] = {}
+    shared: dict[str, bytes] = {}
+    hashes = FileHashes(layout.input_hashes, rehash=force)
     builder = _Builder(project, layout)
     for unit_file in unit_files:
         try:
-            digest = input_digest(project, unit_file, shared)
+            digest = input_digest(project, unit_file, shared, hashes)
         except CongxaError as exc:
             report(BuildResult(unit_file, "failed", problems=tuple(exc.problems)))
             continue
@@ -261,6 +264,8 @@ def _build_locked(
         else:
             todo.append(_Job(unit_file, digest))
 
+    hashes.save()
+    summary.hashed = hashes.read
     pool = Pool(
         min(jobs or os.cpu_count() or 1, len(todo) or 1),
         builder.build,

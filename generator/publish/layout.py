@@ -5,6 +5,7 @@
         lock                        held by the running build (one build at a time)
         objects/ab/cdef...          content-addressed store (generator/store.py)
         cache/jinja/                compiled templates, shared by the workers
+        cache/inputs/<bucket>.json  hashes of input files by their stat (fingerprint.py)
         logs/<province>/<unit>.log  what went wrong in a unit, for IT (tracebacks)
       <province>/
         <unit> -> .congxa/versions/<unit>-<digest>     the published site (a symlink)
@@ -57,6 +58,11 @@ class OutputLayout:
     @property
     def jinja_cache(self) -> Path:
         return self.state / "cache" / "jinja"
+
+    @property
+    def input_hashes(self) -> Path:
+        """Hashes of input files remembered by their stat (publish/fingerprint.py)."""
+        return self.state / "cache" / "inputs"
 
     def log(self, unit_file: Path) -> Path:
         return self.state / "logs" / unit_file.parent.name / f"{unit_file.stem}.log"
