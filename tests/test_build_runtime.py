@@ -23,7 +23,7 @@ import pytest
 from generator.errors import OutputError
 from generator.publish.bulk import OutputLock, build_many
 from generator.publish.layout import OutputLayout
-from generator.publish.pool import Pool, TimeLimit
+from generator.publish.pool import Pool, TimeLimit, WorkerLost
 from generator.source.project import Project
 from tests.conftest import REPO, TODAY, post
 
@@ -168,20 +168,25 @@ def _stuck(task: int) -> int:
             time.sleep(120)
         if task == 3:
             time.sleep(120)  # interrupted inside the worker
+        if task == 7:
+            os.kill(os.getpid(), signal.SIGKILL)  # a worker that dies (out of memory)
     except TimeLimit:
         return -100 - task
     return task * 10
 
 
-def _lost(task: int, reason: str) -> int:
-    assert "time limit" in reason
+def _lost(task: int, error: Exception) -> int:
+    if isinstance(error, WorkerLost):
+        return -1000 - task
+    assert isinstance(error, TimeLimit)
     return -task
 
 
 def test_pool_stops_stuck_tasks_and_goes_on() -> None:
     pool: Pool[int, int] = Pool(2, _stuck, _lost, timeout=1)
     start = time.monotonic()
-    assert sorted(pool.run([1, 2, 3, 4, 5, 6])) == [-103, -2, 10, 40, 50, 60]
+    results = sorted(pool.run([1, 2, 3, 4, 5, 6, 7, 8]))
+    assert results == [-1007, -103, -2, 10, 40, 50, 60, 80]
     assert time.monotonic() - start < 20
 
 

@@ -20,7 +20,7 @@ from generator import __version__
 from generator.errors import BuildError, CongxaError, Problem
 from generator.publish.atomic import publish
 from generator.publish.layout import OutputLayout
-from generator.publish.pool import TimeLimit
+from generator.publish.pool import TimeLimit, WorkerLost
 from generator.source.model import Site
 from generator.source.project import Project
 
@@ -139,12 +139,10 @@ def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: 
     return BuildResult(unit_file, "failed", problems=problems, seconds=time.monotonic() - start)
 
 
-def unit_failure(
-    layout: OutputLayout, unit_file: Path, exc: BaseException, reason: str | None = None
-) -> Problem:
+def unit_failure(layout: OutputLayout, unit_file: Path, exc: BaseException) -> Problem:
     """What the clerk reads about an unexpected failure; the traceback goes to a log file."""
     log = layout.log(unit_file)
-    text = reason or "".join(traceback.format_exception(exc))
+    text = "".join(traceback.format_exception(exc))
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(
@@ -163,6 +161,14 @@ def unit_failure(
             hint="thường do một bài viết có nội dung bất thường (ví dụ hàng nghìn dấu `[` "
             "hoặc thẻ lồng nhau): xem lại bài vừa sửa; đơn vị rất lớn có thể tăng "
             "`--unit-timeout`.",
+        )
+    if isinstance(exc, WorkerLost):
+        return Problem(
+            f"Tiến trình dựng đơn vị này dừng đột ngột ({exc}), thường do thiếu bộ nhớ "
+            f"(out of memory). {kept}{where}",
+            file=unit_file,
+            hint="chạy lại `congxa build`; nếu lỗi lặp lại, xem lại bài viết vừa sửa (tệp "
+            "rất lớn) hoặc giảm `--jobs`.",
         )
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return Problem(

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import os
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,16 +189,10 @@ class _Builder:
     def build(self, job: _Job) -> BuildResult:
         return build_unit(self.project, job.unit_file, self.layout, job.digest)
 
-    def lost(self, job: _Job, reason: str) -> BuildResult:
+    def lost(self, job: _Job, error: Exception) -> BuildResult:
         return BuildResult(
-            job.unit_file,
-            "failed",
-            problems=(unit_failure(self.layout, job.unit_file, _Lost(reason), reason),),
+            job.unit_file, "failed", problems=(unit_failure(self.layout, job.unit_file, error),)
         )
-
-
-class _Lost(Exception):
-    pass
 
 
 def build_many(
@@ -235,7 +230,8 @@ def _build_locked(
     start = time.monotonic()
     provinces = sorted({f.parent.name for f in unit_files})
     for province in provinces:
-        layout.clean_leftovers(province)
+        with contextlib.suppress(OSError):  # what cannot be removed is reported when written
+            layout.clean_leftovers(province)
     summary = Summary()
 
     def report(result: BuildResult) -> None:
@@ -321,6 +317,19 @@ def _province_outputs(
                     f"(province outputs): {problem.message}",
                     file=Path(os.fsdecode(exc.filename)) if exc.filename else None,
                     hint=problem.hint,
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 (one province's failure never stops the others)
+            log = layout.province_log(province)
+            with contextlib.suppress(OSError):
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+            problems.append(
+                Problem(
+                    f"Lỗi không lường trước khi cập nhật trang, dữ liệu và cấu hình của tỉnh "
+                    f"{province} (unexpected error: {type(exc).__name__}). Các trang đơn vị "
+                    f"vẫn được xuất bản. Chi tiết cho nhóm kỹ thuật (log): {log}.",
+                    hint="gửi tệp nhật ký (log) cho nhóm kỹ thuật của tỉnh.",
                 )
             )
     return problems

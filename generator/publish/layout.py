@@ -7,6 +7,7 @@
         cache/jinja/                compiled templates, shared by the workers
         cache/inputs/<bucket>.json  hashes of input files by their stat (fingerprint.py)
         logs/<province>/<unit>.log  what went wrong in a unit, for IT (tracebacks)
+        logs/<province>.log         what went wrong in the province outputs
       <province>/
         <unit> -> .congxa/versions/<unit>-<digest>     the published site (a symlink)
         index.html, units.json, feeds/, nginx.conf     province outputs
@@ -66,6 +67,9 @@ class OutputLayout:
 
     def log(self, unit_file: Path) -> Path:
         return self.state / "logs" / unit_file.parent.name / f"{unit_file.stem}.log"
+
+    def province_log(self, folder: str) -> Path:
+        return self.state / "logs" / f"{folder}.log"
 
     # -- a province --------------------------------------------------------------------------
 

@@ -43,6 +43,10 @@ class TimeLimit(Exception):
         self.seconds = seconds
 
 
+class WorkerLost(Exception):
+    """A task's worker process ended without answering (killed, out of memory)."""
+
+
 @dataclass
 class _Worker(Generic[T]):
     process: BaseProcess
@@ -54,14 +58,15 @@ class _Worker(Generic[T]):
 class Pool(Generic[T, R]):
     """Run `work(task)` for every task in `jobs` forked processes, yielding results.
 
-    `lost(task, reason)` makes the result of a task whose worker was killed or died.
+    `lost(task, error)` makes the result of a task whose worker was killed (TimeLimit) or
+    died (WorkerLost).
     """
 
     def __init__(
         self,
         jobs: int,
         work: Callable[[T], R],
-        lost: Callable[[T, str], R],
+        lost: Callable[[T, Exception], R],
         *,
         timeout: float | None = None,
         init: Callable[[], None] | None = None,
@@ -93,16 +98,16 @@ class Pool(Generic[T, R]):
                             result: R = worker.conn.recv()
                         except (EOFError, OSError):
                             code = worker.process.exitcode
-                            reason = f"worker process ended (exit code {code})"
-                            yield self._replace(workers, worker, pending, task, reason)
+                            lost = WorkerLost(f"worker process ended (exit code {code})")
+                            yield self._replace(workers, worker, pending, task, lost)
                             continue
                         yield result
                         self._give(worker, pending)
                     elif self.timeout is not None and now - worker.started > (
                         self.timeout + GRACE_SECONDS
                     ):
-                        reason = f"time limit of {self.timeout:g} s reached, worker killed"
-                        yield self._replace(workers, worker, pending, task, reason)
+                        limit = TimeLimit(self.timeout)
+                        yield self._replace(workers, worker, pending, task, limit)
         finally:
             for worker in workers:
                 self._stop(worker)
@@ -138,7 +143,7 @@ class Pool(Generic[T, R]):
         worker: _Worker[T],
         pending: deque[T],
         task: T,
-        reason: str,
+        error: Exception,
     ) -> R:
         self._stop(worker)
         index = workers.index(worker)
@@ -147,7 +152,7 @@ class Pool(Generic[T, R]):
             self._give(fresh, pending)
         else:
             worker.task = None
-        return self.lost(task, reason)
+        return self.lost(task, error)
 
     def _next_deadline(self, busy: list[_Worker[T]]) -> float | None:
         if self.timeout is None:
@@ -184,6 +189,7 @@ def _serve(
     for other in siblings:
         other.close()  # only the main process may hold the other workers' pipes
     die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the main process, which stops us
     if init is not None:
         init()
     running = False
