@@ -221,3 +221,10 @@ def test_unchanged_files_are_fingerprinted_by_stat(tmp_path: Path) -> None:
     forced = build_many(project, files, out, jobs=1, force=True)
     assert forced.hashed == every + 1 and len(forced.of("built")) == 4  # with moi.md
     assert build_many(project, files, out, jobs=1).hashed == 0  # hashes remembered again
+
+    # A post removed from a folder whose listing was remembered: the folder's own stat
+    # changed, so its listing is read again.
+    post_file.unlink()
+    summary = build_many(project, files, out, jobs=1)
+    assert {r.unit_file.stem for r in summary.of("built")} == {"xa_soc_son"}
+    assert summary.hashed == 0

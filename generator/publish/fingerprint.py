@@ -23,6 +23,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
 from generator.errors import CongxaError
@@ -31,80 +32,127 @@ from generator.source.project import Project
 
 _RECENT_NS = 2_000_000_000
 _UNPARSED = "\0unparsed"
+_FORMAT = 2
 SHARED = "_shared"  # the bucket of files many units share (themes, profile, registry)
 
 
 class FileHashes:
-    """sha256 of input files, remembered between runs by their stat (see the module)."""
+    """sha256 of input files and listings of input folders, remembered between runs by
+    their stat (see the module). A folder's listing changes its modification time."""
 
     def __init__(self, folder: Path | None = None, *, rehash: bool = False) -> None:
         self.folder = folder
         self.rehash = rehash
-        self._buckets: dict[str, dict[str, list[object]]] = {}
+        self._buckets: dict[str, dict[str, dict[str, list[Any]]]] = {}
         self._seen: dict[str, set[str]] = {}
         self._dirty: set[str] = set()
         self._recent = time.time_ns() - _RECENT_NS
         self.read = 0  # files read and hashed in this run
 
-    def lookup(self, path: Path, bucket: str) -> tuple[bytes, str | None]:
+    def lookup(self, path: str, bucket: str) -> tuple[bytes, str | None]:
         """(sha256 of the file, its `essential.expires` when a post has one)."""
         st = os.stat(path)
-        key = os.fsdecode(path)
-        entries = self._bucket(bucket)
-        self._seen[bucket].add(key)
-        signature: list[object] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        entry = entries.get(key)
+        files = self._bucket(bucket)["files"]
+        self._seen[bucket].add(path)
+        signature: list[Any] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        entry = files.get(path)
         if entry is not None and not self.rehash and entry[:4] == signature:
             sha, expires = entry[4], entry[5]
             if isinstance(sha, str) and (expires is None or isinstance(expires, str)):
                 return bytes.fromhex(sha), expires
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
         self.read += 1
         digest = hashlib.sha256(data).digest()
         expires_field = _expires_field(path, data)
-        if max(st.st_mtime_ns, st.st_ctime_ns) < self._recent and len(data) == st.st_size:
-            entries[key] = [*signature, digest.hex(), expires_field]
+        if self._settled(st) and len(data) == st.st_size:
+            files[path] = [*signature, digest.hex(), expires_field]
             self._dirty.add(bucket)
-        elif entries.pop(key, None) is not None:
+        elif files.pop(path, None) is not None:
             self._dirty.add(bucket)
         return digest, expires_field
+
+    def files_under(self, root: str, bucket: str) -> list[str]:
+        """Every file under `root`, sorted as paths; a folder that cannot be read raises
+        (never skipped: a site silently published without a section's posts is worse than
+        a failed unit)."""
+        found: list[str] = []
+        folders = [root]
+        while folders:
+            folder = folders.pop()
+            subfolders, names = self._listing(folder, bucket)
+            folders.extend(os.path.join(folder, d) for d in subfolders)
+            found.extend(os.path.join(folder, n) for n in names)
+        return sorted(found, key=lambda p: p.split(os.sep))
+
+    def _listing(self, folder: str, bucket: str) -> tuple[list[str], list[str]]:
+        st = os.stat(folder)
+        listings = self._bucket(bucket)["dirs"]
+        self._seen[bucket].add(folder)
+        signature: list[Any] = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        entry = listings.get(folder)
+        if entry is not None and not self.rehash and entry[:3] == signature:
+            return entry[3], entry[4]
+        subfolders, names = [], []
+        with os.scandir(folder) as entries:  # PermissionError: the caller's failure
+            for item in entries:
+                if item.is_dir(follow_symlinks=False):
+                    if item.name != "__pycache__":
+                        subfolders.append(item.name)
+                elif item.is_file():
+                    names.append(item.name)
+        subfolders.sort()
+        names.sort()
+        if self._settled(st):
+            listings[folder] = [*signature, subfolders, names]
+            self._dirty.add(bucket)
+        elif listings.pop(folder, None) is not None:
+            self._dirty.add(bucket)
+        return subfolders, names
+
+    def _settled(self, st: os.stat_result) -> bool:
+        """Not modified in the last seconds: a later edit will show in the stat."""
+        return max(st.st_mtime_ns, st.st_ctime_ns) < self._recent
 
     def save(self) -> None:
         """Write the buckets that changed; a failure only costs time on the next run."""
         if self.folder is None:
             return
         for bucket in sorted(self._dirty):
-            entries = self._buckets[bucket]
             seen = self._seen[bucket]
-            kept = {k: v for k, v in entries.items() if k in seen or os.path.lexists(k)}
+            kept = {
+                kind: {k: v for k, v in entries.items() if k in seen or os.path.lexists(k)}
+                for kind, entries in self._buckets[bucket].items()
+            }
             path = self.folder / f"{bucket}.json"
             with contextlib.suppress(OSError):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
                 tmp.write_text(
-                    json.dumps({"format": 1, "files": kept}, ensure_ascii=False),
+                    json.dumps({"format": _FORMAT, **kept}, ensure_ascii=False),
                     encoding="utf-8",
                 )
                 tmp.replace(path)
         self._dirty.clear()
 
-    def _bucket(self, bucket: str) -> dict[str, list[object]]:
+    def _bucket(self, bucket: str) -> dict[str, dict[str, list[Any]]]:
         if bucket not in self._buckets:
-            entries: dict[str, list[object]] = {}
+            stored: dict[str, dict[str, list[Any]]] = {"files": {}, "dirs": {}}
             if self.folder is not None and not self.rehash:
                 try:
                     data = json.loads((self.folder / f"{bucket}.json").read_text("utf-8"))
-                    if isinstance(data, dict) and data.get("format") == 1:
-                        files = data.get("files")
-                        if isinstance(files, dict):
-                            entries = {
-                                k: v
-                                for k, v in files.items()
-                                if isinstance(v, list) and len(v) == 6
-                            }
+                    if isinstance(data, dict) and data.get("format") == _FORMAT:
+                        for kind, size in (("files", 6), ("dirs", 5)):
+                            entries = data.get(kind)
+                            if isinstance(entries, dict):
+                                stored[kind] = {
+                                    k: v
+                                    for k, v in entries.items()
+                                    if isinstance(v, list) and len(v) == size
+                                }
                 except (OSError, ValueError):
                     pass  # no cache yet, or a damaged one: hash again
-            self._buckets[bucket] = entries
+            self._buckets[bucket] = stored
             self._seen[bucket] = set()
         return self._buckets[bucket]
 
@@ -125,7 +173,7 @@ def input_digest(
     province = unit_file.parent.name
     digest = hashlib.sha256(_tool_versions().encode())
     unit_dir, province_dir = project.content_for(unit_file)
-    digest.update(_files_digest(project, [unit_file], hashes, province))
+    digest.update(_files_digest(project, [os.fsdecode(unit_file)], hashes, province))
     digest.update(_folder_digest(project, unit_dir, hashes, province))
     for root in (province_dir / "_province", theme_dir(), project.theme_dir):
         if root is None:
@@ -137,7 +185,7 @@ def input_digest(
         digest.update(shared[key])
     if "settings" not in shared:
         extras = [
-            p
+            os.fsdecode(p)
             for p in (project.profile_file, project.registry_csv, project.root / "congxa.yml")
             if p is not None and p.is_file()
         ]
@@ -149,32 +197,14 @@ def input_digest(
 def _folder_digest(project: Project, root: Path, hashes: FileHashes, bucket: str) -> bytes:
     if not root.is_dir():
         return b"-"
-    return _files_digest(project, _files_under(root), hashes, bucket)
+    return _files_digest(project, hashes.files_under(os.fsdecode(root), bucket), hashes, bucket)
 
 
-def _files_under(root: Path) -> list[Path]:
-    """Every file under `root`, sorted; a folder that cannot be read raises (never skipped:
-    a site silently published without a section's posts is worse than a failed unit)."""
-
-    def fail(err: OSError) -> None:
-        raise err
-
-    found = []
-    for folder, dirs, files in os.walk(root, onerror=fail):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in files:
-            path = Path(folder, name)
-            if path.is_file():
-                found.append(path)
-    return sorted(found)
-
-
-def _files_digest(project: Project, paths: list[Path], hashes: FileHashes, bucket: str) -> bytes:
+def _files_digest(project: Project, paths: list[str], hashes: FileHashes, bucket: str) -> bytes:
     digest = hashlib.sha256()
     root = os.fsdecode(project.root) + os.sep
-    for path in paths:
-        sha, expires = hashes.lookup(path, bucket)
-        name = os.fsdecode(path)
+    for name in paths:
+        sha, expires = hashes.lookup(name, bucket)
         digest.update(os.fsencode(name.removeprefix(root)))
         digest.update(sha)
         if expires is not None:
@@ -184,10 +214,11 @@ def _files_digest(project: Project, paths: list[Path], hashes: FileHashes, bucke
     return digest.digest()
 
 
-def _expires_field(path: Path, data: bytes) -> str | None:
+def _expires_field(name: str, data: bytes) -> str | None:
     """A post's `essential.expires` as written ("" when absent), None for other files."""
-    if path.suffix != ".md" or b"expires" not in data:
+    if not name.endswith(".md") or b"expires" not in data:
         return None
+    path = Path(name)
     from generator.source.files import parse_yaml
     from generator.source.posts import split_front_matter
 
