@@ -121,6 +121,14 @@ def main() -> None:
     help="Ghi mỗi đơn vị thành một dự án MkDocs thường vào DIR thay vì "
     "dựng (write plain MkDocs projects instead of building).",
 )
+@click.option(
+    "--unit-timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Thời gian tối đa dựng một đơn vị; quá thì đơn vị đó lỗi, các đơn vị khác vẫn "
+    "dựng (per-unit time limit; default: 300).",
+)
 @today_option
 @root_option
 def build(
@@ -130,6 +138,7 @@ def build(
     force: bool,
     shard: str | None,
     emit: Path | None,
+    unit_timeout: float | None,
     today: object,
     root: Path | None,
 ) -> None:
@@ -139,7 +148,7 @@ def build(
     Ví dụ: congxa build
            congxa build communes/ha_noi/phuong_hoan_kiem.yml --out public
     """
-    from generator.publish.bulk import build_many, parse_shard
+    from generator.publish.bulk import UNIT_TIMEOUT_SECONDS, build_many, parse_shard
 
     project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
     try:
@@ -160,12 +169,26 @@ def build(
         click.echo(f"Đã ghi {len(files)} dự án MkDocs vào {emit} (wrote MkDocs projects).")
         sys.exit(EXIT_ERRORS if problems else EXIT_OK)
     show, done = _progress_output()
-    summary = build_many(project, files, out, jobs=jobs, force=force, shard=shard_spec, echo=show)
+    try:
+        summary = build_many(
+            project,
+            files,
+            out,
+            jobs=jobs,
+            force=force,
+            shard=shard_spec,
+            echo=show,
+            unit_timeout=unit_timeout or UNIT_TIMEOUT_SECONDS,
+        )
+    except CongxaError as exc:  # the output folder is busy or cannot be written
+        done()
+        _fail_setup(exc)
     done()
     for result in summary.failed:
         _print_problems(list(result.problems))
+    _print_problems(summary.problems)
     click.echo(summary.line())
-    sys.exit(EXIT_ERRORS if summary.failed else EXIT_OK)
+    sys.exit(EXIT_ERRORS if summary.failed or summary.problems else EXIT_OK)
 
 
 @main.command()

@@ -94,3 +94,7 @@ class BuildError(CongxaError):
 
 class AuditError(CongxaError):
     """The audit could not run (bad URL list, database, settings)."""
+
+
+class OutputError(CongxaError):
+    """The output folder cannot be used: another build holds it, or it cannot be written."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.publish.bulk import build_many, shard_of
+from generator.site.theme import theme_dir
 from generator.source.project import Project
 from generator.source.registry import load_registry
 from tests.conftest import REPO, TODAY
@@ -180,3 +182,49 @@ def test_kill_9_leaves_published_sites_whole(tmp_path: Path) -> None:
     last = published_state(out)
     assert all(last[u][0] != first[u][0] for u in first)
     assert not list((out / "ha_noi/.congxa/staging").glob("*"))
+
+
+def test_unchanged_files_are_fingerprinted_by_stat(tmp_path: Path) -> None:
+    copy_demo(tmp_path / "repo")
+    time.sleep(2.1)  # files modified in the last two seconds are always read again
+    project = Project.discover(tmp_path / "repo", TODAY)
+    files = project.unit_files()
+    out = tmp_path / "public"
+    inputs = [*(tmp_path / "repo").rglob("*"), *theme_dir().rglob("*")]
+    every = len([p for p in inputs if p.is_file() and "__pycache__" not in p.parts])
+    first = build_many(project, files, out, jobs=1)
+    assert first.hashed == every  # each file read once, the province's shared ones too
+    again = build_many(project, files, out, jobs=1)
+    assert again.hashed == 0 and {r.status for r in again.results} == {"unchanged"}
+
+    # An edit that keeps the size and puts the modification time back (`touch -d`):
+    # the change time still moves, so the file is read and the unit rebuilt.
+    post_file = tmp_path / "repo/content/ha_noi/xa_soc_son/tin-tuc/moi.md"
+    post_file.write_text("---\ntitle: Tin mới\ndate: 2026-11-28\n---\nx\n", encoding="utf-8")
+    time.sleep(2.1)
+    assert build_many(project, files, out, jobs=1).hashed == 1
+    old = post_file.stat()
+    post_file.write_text("---\ntitle: Tin mới\ndate: 2026-11-28\n---\ny\n", encoding="utf-8")
+    os.utime(post_file, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert post_file.stat().st_size == old.st_size
+    summary = build_many(project, files, out, jobs=1)
+    assert summary.hashed == 1
+    assert {r.unit_file.stem for r in summary.of("built")} == {"xa_soc_son"}
+
+    # --force reads every file again, whatever the remembered hashes say.
+    time.sleep(2.1)
+    cache = out / ".congxa/cache/inputs/ha_noi.json"
+    data = json.loads(cache.read_text())
+    for entry in data["files"].values():
+        entry[4] = "00" * 32
+    cache.write_text(json.dumps(data))
+    forced = build_many(project, files, out, jobs=1, force=True)
+    assert forced.hashed == every + 1 and len(forced.of("built")) == 4  # with moi.md
+    assert build_many(project, files, out, jobs=1).hashed == 0  # hashes remembered again
+
+    # A post removed from a folder whose listing was remembered: the folder's own stat
+    # changed, so its listing is read again.
+    post_file.unlink()
+    summary = build_many(project, files, out, jobs=1)
+    assert {r.unit_file.stem for r in summary.of("built")} == {"xa_soc_son"}
+    assert summary.hashed == 0

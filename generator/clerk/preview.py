@@ -25,7 +25,8 @@ from watchdog.observers import Observer
 
 from generator.clerk.preview_server import PreviewServer
 from generator.errors import ConfigError, CongxaError, Problem
-from generator.publish.build import input_digest, render, write_outputs
+from generator.publish.build import render, write_outputs
+from generator.publish.fingerprint import input_digest
 from generator.site.jinja_cache import forget_theme_listing
 from generator.site.theme import theme_dir
 from generator.source.posts import PROVINCE_FOLDER

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
+import errno
 import io
 import logging
 import os
+import re
+import shutil
+import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from generator import __version__
 from generator.errors import BuildError, CongxaError, Problem
-from generator.publish.atomic import STATE_DIR, publish, staging_dir
-from generator.site.theme import theme_dir
+from generator.publish.atomic import publish
+from generator.publish.layout import OutputLayout
+from generator.publish.pool import TimeLimit, WorkerLost
 from generator.source.model import Site
 from generator.source.project import Project
-from generator.store import OBJECTS
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,6 @@ class BuildResult:
     problems: tuple[Problem, ...] = ()
     seconds: float = 0.0
     code: str | None = None
-
-
-def unit_output(project: Project, out: Path, unit_file: Path) -> Path:
-    """public/<province>/<unit>: folders mirror communes/<province>/<unit>.yml."""
-    return out / unit_file.parent.name / unit_file.stem
 
 
 def render(site: Site, site_dir: Path, project: Project, store: Path | None = None) -> int:
@@ -71,7 +70,7 @@ def _mkdocs_errors_to(site: Site) -> Iterator[None]:
     logger.addHandler(handler)
     try:
         yield
-    except (MkDocsException, OSError, ValueError, KeyError, TypeError) as exc:
+    except MkDocsException as exc:
         detail = stream.getvalue().strip() or str(exc)
         raise BuildError(
             Problem(
@@ -82,6 +81,13 @@ def _mkdocs_errors_to(site: Site) -> Iterator[None]:
             ),
             unit=site.unit.code,
         ) from exc
+    except Exception as exc:
+        # Any other exception stays this unit's failure (build_unit); MkDocs' log names
+        # the page it was rendering.
+        detail = stream.getvalue().strip()
+        if detail:
+            exc.add_note(detail)
+        raise
     finally:
         logger.removeHandler(handler)
 
@@ -95,107 +101,115 @@ def write_outputs(site: Site, site_dir: Path) -> None:
     write_manifest(site, site_dir)
 
 
-def build_unit(project: Project, unit_file: Path, out: Path) -> BuildResult:
-    """Build one unit and publish it atomically; never raises a CongxaError."""
-    import time
+def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: str) -> BuildResult:
+    """Build one unit and publish it atomically; never raises (bar KeyboardInterrupt).
 
+    `digest` is the fingerprint of the unit's inputs (input_digest, computed when the run
+    was planned): it names the published version and becomes the unit's stamp. Any
+    exception stays this unit's failure: a Vietnamese message for the clerk and, when it
+    is not one of congxa's own errors, the traceback in the unit's log file for IT.
+    """
     start = time.monotonic()
-    target = unit_output(project, out, unit_file)
+    staging: Path | None = None
     try:
         site = project.load_site(unit_file)  # load and validate
-        staging = staging_dir(target)  # plan: a fresh folder beside the published one
-        store = out / STATE_DIR / OBJECTS
-        pages = render(site, staging, project, store)  # render
+        staging = layout.fresh_staging(unit_file)  # plan: a folder beside the published one
+        pages = render(site, staging, project, layout.objects)  # render
         write_outputs(site, staging)  # feeds and manifest
-        publish(staging, target, input_digest(project, unit_file), store=store)  # publish
+        publish(layout, unit_file, staging, digest)  # publish
+        staging = None
+        layout.write_stamp(unit_file, digest)
     except CongxaError as exc:
+        problems = tuple(exc.problems)
+    except Exception as exc:  # noqa: BLE001 (one unit's failure never stops the others)
+        problems = (unit_failure(layout, unit_file, exc),)
+    else:
         return BuildResult(
-            unit_file, "failed", problems=tuple(exc.problems), seconds=time.monotonic() - start
+            unit_file,
+            "built",
+            layout.unit(unit_file),
+            pages,
+            seconds=time.monotonic() - start,
+            code=site.unit.code,
         )
-    return BuildResult(
-        unit_file, "built", target, pages, seconds=time.monotonic() - start, code=site.unit.code
-    )
+    finally:
+        if staging is not None:  # a failed build: free its space now
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging.with_name(staging.name + ".docs"), ignore_errors=True)
+    return BuildResult(unit_file, "failed", problems=problems, seconds=time.monotonic() - start)
 
 
-def input_digest(project: Project, unit_file: Path, shared: dict[Path, bytes] | None = None) -> str:
-    """Fingerprint of everything that shapes a unit's site: a change here means a rebuild.
-
-    `shared` caches the fingerprints of folders many units share (the province's posts,
-    the themes) during one run.
-    """
-    digest = hashlib.sha256(_tool_versions().encode())
-    unit_dir, province_dir = project.content_for(unit_file)
-    digest.update(_files_digest(project, [unit_file]))
-    digest.update(_folder_digest(project, unit_dir))
-    for root in (province_dir / "_province", theme_dir(), project.theme_dir):
-        if root is None:
-            continue
-        if shared is None:
-            digest.update(_folder_digest(project, root))
-        else:
-            if root not in shared:
-                shared[root] = _folder_digest(project, root)
-            digest.update(shared[root])
-    extras = [
-        p
-        for p in (project.profile_file, project.registry_csv, project.root / "congxa.yml")
-        if p is not None and p.is_file()
-    ]
-    digest.update(_files_digest(project, extras))
-    return digest.hexdigest()
-
-
-def _folder_digest(project: Project, root: Path) -> bytes:
-    if not root.is_dir():
-        return b"-"
-    return _files_digest(
-        project, sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    )
-
-
-def _files_digest(project: Project, paths: list[Path]) -> bytes:
-    digest = hashlib.sha256()
-    for path in paths:
-        data = path.read_bytes()
-        digest.update(os.fsencode(_relative(path, project.root)))
-        digest.update(hashlib.sha256(data).digest())
-        if path.suffix == ".md" and b"expires" in data:
-            # Expiry depends on the day: rebuild when an essential item's state flips,
-            # not every day.
-            digest.update(_expiry_state(path, data, project).encode())
-    return digest.digest()
-
-
-def _relative(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
-def _expiry_state(path: Path, data: bytes, project: Project) -> str:
-    from generator.source.fields import parse_datetime
-    from generator.source.files import parse_yaml
-    from generator.source.posts import split_front_matter
-
+def unit_failure(layout: OutputLayout, unit_file: Path, exc: BaseException) -> Problem:
+    """What the clerk reads about an unexpected failure; the traceback goes to a log file."""
+    log = layout.log(unit_file)
+    text = "".join(traceback.format_exception(exc))
     try:
-        front, _, _ = split_front_matter(data.decode("utf-8"), path)
-        meta = parse_yaml(front, path) or {}
-        expires = str((meta.get("essential") or {}).get("expires") or "")
-    except (CongxaError, UnicodeDecodeError, AttributeError):
-        return "unparsed"
-    when = parse_datetime(expires, end_of_day=True) if expires else None
-    if when is None or project.today is None:
-        return "none"
-    return "active" if when > project.today else "expired"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(
+            f"congxa {__version__} · {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+            f"{unit_file}\n\n{text}",
+            encoding="utf-8",
+        )
+        where = f" Chi tiết cho nhóm kỹ thuật (log): {log}."
+    except OSError as err:
+        where = f" (Không ghi được nhật ký {log}: {err.strerror}.)"
+    kept = "Trang đang xuất bản vẫn giữ bản trước (the published site is unchanged)."
+    if isinstance(exc, TimeLimit):
+        return Problem(
+            f"Dựng đơn vị quá {exc.seconds:g} giây nên đã dừng (time limit). {kept}{where}",
+            file=unit_file,
+            hint="thường do một bài viết có nội dung bất thường (ví dụ hàng nghìn dấu `[` "
+            "hoặc thẻ lồng nhau): xem lại bài vừa sửa; đơn vị rất lớn có thể tăng "
+            "`--unit-timeout`.",
+        )
+    if isinstance(exc, WorkerLost):
+        return Problem(
+            f"Tiến trình dựng đơn vị này dừng đột ngột ({exc}), thường do thiếu bộ nhớ "
+            f"(out of memory). {kept}{where}",
+            file=unit_file,
+            hint="chạy lại `congxa build`; nếu lỗi lặp lại, xem lại bài viết vừa sửa (tệp "
+            "rất lớn) hoặc giảm `--jobs`.",
+        )
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return Problem(
+            f"Ổ đĩa đầy (disk full: {exc.strerror}) khi ghi {exc.filename or layout.root}. "
+            f"{kept}{where}",
+            file=unit_file,
+            hint=f"giải phóng dung lượng trên ổ đĩa chứa {layout.root}, rồi chạy lại "
+            "`congxa build`.",
+        )
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        name = Path(os.fsdecode(exc.filename)) if exc.filename else None
+        if name is not None and not name.is_relative_to(layout.root):
+            return Problem(
+                f"Không đọc được {name} (permission denied: {exc.strerror}). {kept}{where}",
+                file=unit_file,
+                hint="cấp quyền đọc tệp/thư mục này cho tài khoản chạy congxa "
+                "(ví dụ `chmod -R a+rX`), rồi chạy lại.",
+            )
+        return Problem(
+            f"Không ghi được vào thư mục xuất bản (cannot write output: {exc.strerror}): "
+            f"{name or layout.root}. {kept}{where}",
+            file=unit_file,
+            hint=f"cấp quyền ghi {layout.root} cho tài khoản chạy congxa, hoặc chọn "
+            "thư mục khác bằng `--out`.",
+        )
+    summary = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    page = _page_of(exc)
+    return Problem(
+        f"Lỗi không lường trước khi dựng đơn vị (unexpected error: {summary})"
+        + (f" ở trang {page}" if page else "")
+        + f". {kept}{where}",
+        file=unit_file,
+        hint="xem lại bài viết vừa thêm hoặc sửa (nội dung lồng nhau quá sâu, ký tự lạ); "
+        "nếu không tìm ra, gửi tệp nhật ký (log) cho nhóm kỹ thuật của tỉnh.",
+    )
 
 
-@functools.lru_cache(maxsize=1)
-def _tool_versions() -> str:
-    """congxa's, MkDocs' and Material's versions: an upgrade rebuilds every site."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = [f"congxa {__version__}"]
-    for name in ("mkdocs", "mkdocs-material", "markdown", "nh3", "feedgen"):
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} -")
-    return "\n".join(found)
+def _page_of(exc: BaseException) -> str | None:
+    """The page MkDocs was rendering, from its error log attached to the exception."""
+    for note in getattr(exc, "__notes__", ()):
+        found = re.search(r"Error reading page '([^']+)'", note)
+        if found:
+            return found.group(1)
+    return None

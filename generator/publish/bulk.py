@@ -1,26 +1,39 @@
 """Building many units: in parallel worker processes, incrementally, one failure isolated.
 
-Each worker imports MkDocs and the theme once and builds many units in-process. A unit is
-rebuilt only when the fingerprint of its inputs changed (stored beside the output).
+Each worker imports MkDocs and the theme once and builds many units in-process, each unit
+bounded in time (publish/pool.py). A unit is rebuilt only when the fingerprint of its
+inputs changed (its stamp, publish/layout.py). One build at a time per output folder: a
+second one is refused with a clear message (OutputLock).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import os
 import time
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
-from generator.errors import ConfigError, Problem
-from generator.publish.atomic import STATE_DIR, clean_leftovers
-from generator.publish.build import BuildResult, build_unit, input_digest, unit_output
-from generator.site.jinja_cache import configure_bytecode_cache
+from generator import __version__
+from generator.errors import ConfigError, CongxaError, OutputError, Problem
+from generator.publish.build import BuildResult, build_unit, unit_failure
+from generator.publish.fingerprint import FileHashes, input_digest
+from generator.publish.layout import OutputLayout
+from generator.publish.pool import Pool
 from generator.source.commune import split_unfinished, unfinished_line
 from generator.source.project import Project
-from generator.store import OBJECTS, collect_garbage
+from generator.store import collect_garbage
+
+# A unit taking longer than this is stopped (it fails; the others build): a normal unit
+# takes a second or two, a very large one well under a minute on a 2-core machine.
+UNIT_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass
@@ -28,6 +41,8 @@ class Summary:
     results: list[BuildResult] = field(default_factory=list)
     seconds: float = 0.0
     unfinished: int = 0  # units whose commune file is still as `congxa init` wrote it
+    problems: list[Problem] = field(default_factory=list)  # outside any one unit
+    hashed: int = 0  # input files read to fingerprint the units (the others by stat)
 
     def of(self, status: str) -> list[BuildResult]:
         return [r for r in self.results if r.status == status]
@@ -83,30 +98,104 @@ def shard_of(unit_files: list[Path], k: int, n: int) -> list[Path]:
     ]
 
 
-def _stamp(out: Path, unit_file: Path) -> Path:
-    return out / unit_file.parent.name / STATE_DIR / "stamps" / f"{unit_file.stem}.sha256"
+class OutputLock:
+    """One build at a time per output folder: an exclusive lock on `.congxa/lock`.
+
+    The lock belongs to the open file, so the worker processes hold it too: it is free
+    again only when the build and every one of its workers are gone (kill -9 included).
+    """
+
+    def __init__(self, layout: OutputLayout) -> None:
+        self.layout = layout
+        self.fd: int | None = None
+
+    def __enter__(self) -> Self:
+        path = self.layout.lock_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError(_unwritable(self.layout, exc)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 100, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise OutputError(
+                Problem(
+                    f"Một lần dựng khác đang chạy trên thư mục xuất bản {self.layout.root} "
+                    f"(another build is running{', PID ' + holder if holder else ''}).",
+                    hint="chờ lần dựng đó xong rồi chạy lại; không chạy hai lệnh "
+                    "`congxa build` cùng lúc trên một thư mục xuất bản.",
+                )
+            ) from None
+        with contextlib.suppress(OSError):  # the holder's PID only helps the message
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock
+            self.fd = None
 
 
-def is_current(project: Project, unit_file: Path, out: Path, digest: str) -> bool:
-    stamp = _stamp(out, unit_file)
-    target = unit_output(project, out, unit_file)
-    return target.exists() and stamp.is_file() and stamp.read_text().strip() == digest
+def _unwritable(layout: OutputLayout, exc: OSError) -> Problem:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return Problem(
+            f"Ổ đĩa đầy (disk full: {exc.strerror}): không ghi được vào {layout.root}.",
+            hint=f"giải phóng dung lượng trên ổ đĩa chứa {layout.root}, rồi chạy lại.",
+        )
+    return Problem(
+        f"Không ghi được vào thư mục xuất bản {layout.root} (cannot write output: {exc.strerror}).",
+        hint="cấp quyền ghi thư mục này cho tài khoản chạy congxa, hoặc chọn thư mục "
+        "khác bằng `--out`.",
+    )
 
 
-def _build_one(project: Project, unit_file: Path, out: Path, digest: str) -> BuildResult:
-    result = build_unit(project, unit_file, out)
-    if result.status == "built":
-        stamp = _stamp(out, unit_file)
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(digest + "\n")
-    return result
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs for one unit (sent over a pipe: keep it small)."""
+
+    unit_file: Path
+    digest: str
 
 
-def _worker(args: tuple[Project, list[tuple[Path, str]], Path]) -> list[BuildResult]:
-    project, todo, out = args
+class _Builder:
+    """The worker's side: the project and the layout come with the fork, not per unit."""
 
-    configure_bytecode_cache(out / STATE_DIR / "cache" / "jinja")
-    return [_build_one(project, f, out, digest) for f, digest in todo]
+    def __init__(self, project: Project, layout: OutputLayout) -> None:
+        self.project = project
+        self.layout = layout
+
+    def warm_up(self) -> None:
+        from generator.site.jinja_cache import configure_bytecode_cache
+
+        try:
+            configure_bytecode_cache(self.layout.jinja_cache)
+        except OSError:
+            pass  # the cache only saves time
+        # Import the renderer before the first unit's clock starts.
+        import mkdocs.commands.build  # noqa: F401
+
+        import generator.site.config
+        import generator.site.feeds
+        import generator.site.manifest
+        import generator.site.plugin  # noqa: F401
+
+    def build(self, job: _Job) -> BuildResult:
+        return build_unit(self.project, job.unit_file, self.layout, job.digest)
+
+    def lost(self, job: _Job, error: Exception) -> BuildResult:
+        return BuildResult(
+            job.unit_file, "failed", problems=(unit_failure(self.layout, job.unit_file, error),)
+        )
 
 
 def build_many(
@@ -118,68 +207,137 @@ def build_many(
     force: bool = False,
     shard: tuple[int, int] | None = None,
     echo: Callable[[str], None] | None = None,
+    unit_timeout: float | None = UNIT_TIMEOUT_SECONDS,
 ) -> Summary:
-    """Build every unit in `unit_files`; failures are reported, never fatal to the others."""
-    start = time.monotonic()
-    out = out.resolve()
+    """Build every unit in `unit_files`; failures are reported, never fatal to the others.
+
+    Raises OutputError (a CongxaError) when the output folder cannot be used at all:
+    another build holds it, or it cannot be written.
+    """
+    layout = OutputLayout.at(out)
     if shard:
         unit_files = shard_of(unit_files, *shard)
-    for province in sorted({f.parent.name for f in unit_files}):
-        clean_leftovers(out / province)
+    with OutputLock(layout):
+        return _build_locked(project, unit_files, layout, jobs, force, echo, unit_timeout)
+
+
+def _build_locked(
+    project: Project,
+    unit_files: list[Path],
+    layout: OutputLayout,
+    jobs: int | None,
+    force: bool,
+    echo: Callable[[str], None] | None,
+    unit_timeout: float | None,
+) -> Summary:
+    start = time.monotonic()
+    provinces = sorted({f.parent.name for f in unit_files})
+    for province in provinces:
+        with contextlib.suppress(OSError):  # what cannot be removed is reported when written
+            layout.clean_leftovers(province)
     summary = Summary()
     unit_files, waiting = split_unfinished(unit_files)  # not filled in yet: skipped quietly
     summary.unfinished = len(waiting)
-
-    # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
-    todo: list[tuple[Path, str]] = []
-    shared: dict[Path, bytes] = {}
-    for unit_file in unit_files:
-        digest = input_digest(project, unit_file, shared)
-        if not force and is_current(project, unit_file, out, digest):
-            summary.results.append(
-                BuildResult(unit_file, "unchanged", unit_output(project, out, unit_file))
-            )
-        else:
-            todo.append((unit_file, digest))
 
     def report(result: BuildResult) -> None:
         summary.results.append(result)
         if echo:
             echo(_progress(result, len(summary.results), len(unit_files)))
 
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    if jobs == 1:
-        for result in _worker((project, todo, out)):
-            report(result)
-    else:
-        # Batches of a few units per task keep every worker busy and its imports warm.
-        batch = max(1, min(8, len(todo) // (jobs * 4) or 1))
-        chunks = [todo[i : i + batch] for i in range(0, len(todo), batch)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_worker, (project, chunk, out)) for chunk in chunks]
-            for future in as_completed(futures):
-                for result in future.result():
-                    report(result)
+    # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
+    todo: list[_Job] = []
+    shared: dict[str, bytes] = {}
+    hashes = FileHashes(layout.input_hashes, rehash=force)
+    builder = _Builder(project, layout)
+    for unit_file in unit_files:
+        try:
+            digest = input_digest(project, unit_file, shared, hashes)
+        except CongxaError as exc:
+            report(BuildResult(unit_file, "failed", problems=tuple(exc.problems)))
+            continue
+        except Exception as exc:  # noqa: BLE001 (an unreadable input fails its unit only)
+            report(
+                BuildResult(unit_file, "failed", problems=(unit_failure(layout, unit_file, exc),))
+            )
+            continue
+        if not force and layout.is_current(unit_file, digest):
+            report(BuildResult(unit_file, "unchanged", layout.unit(unit_file)))
+        else:
+            todo.append(_Job(unit_file, digest))
+
+    hashes.save()
+    summary.hashed = hashes.read
+    pool = Pool(
+        min(jobs or os.cpu_count() or 1, len(todo) or 1),
+        builder.build,
+        builder.lost,
+        timeout=unit_timeout,
+        init=builder.warm_up,
+    )
+    for result in pool.run(todo):
+        report(result)
     summary.results.sort(key=lambda r: str(r.unit_file))
 
-    # Aggregate: province pages and feeds, only where something was built or is missing.
-    from generator.publish.province import write_province_outputs
-
-    built = {r.unit_file.parent.name for r in summary.of("built")}
-    provinces = sorted(
-        p
-        for p in {f.parent.name for f in unit_files}
-        if p in built or not (out / p / "units.json").exists()
-    )
-    write_province_outputs(project, out, provinces)
-    from generator.publish.nginx import write_nginx_conf
-
-    for province in provinces:
-        write_nginx_conf(project, out, province)
-    if built:
-        collect_garbage(out / STATE_DIR / OBJECTS)
+    # Aggregate: province pages, feeds and nginx.conf, whenever a published unit changed
+    # since they were last made (a run killed before this step included).
+    summary.problems.extend(_province_outputs(project, layout, provinces))
+    if summary.of("built"):
+        try:
+            collect_garbage(layout.objects)
+        except OSError:
+            pass  # only space is lost; the next run collects it
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _province_outputs(
+    project: Project, layout: OutputLayout, provinces: list[str]
+) -> list[Problem]:
+    from generator.publish.nginx import write_nginx_conf
+    from generator.publish.province import write_province_outputs
+
+    problems = []
+    settings = f"congxa {__version__}\n{project.province_url}"
+    for province in provinces:
+        key = layout.province_key(province, settings)
+        stamp = layout.province_stamp(province)
+        try:
+            if (
+                stamp.read_text().strip() == key
+                and (layout.province(province) / "units.json").exists()
+            ):
+                continue
+        except (OSError, UnicodeDecodeError):
+            pass
+        try:
+            write_province_outputs(project, layout.root, [province])
+            write_nginx_conf(project, layout.root, province)
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(key + "\n")
+        except OSError as exc:
+            problem = _unwritable(layout, exc)
+            problems.append(
+                Problem(
+                    f"Không cập nhật được trang, dữ liệu và cấu hình của tỉnh {province} "
+                    f"(province outputs): {problem.message}",
+                    file=Path(os.fsdecode(exc.filename)) if exc.filename else None,
+                    hint=problem.hint,
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 (one province's failure never stops the others)
+            log = layout.province_log(province)
+            with contextlib.suppress(OSError):
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+            problems.append(
+                Problem(
+                    f"Lỗi không lường trước khi cập nhật trang, dữ liệu và cấu hình của tỉnh "
+                    f"{province} (unexpected error: {type(exc).__name__}). Các trang đơn vị "
+                    f"vẫn được xuất bản. Chi tiết cho nhóm kỹ thuật (log): {log}.",
+                    hint="gửi tệp nhật ký (log) cho nhóm kỹ thuật của tỉnh.",
+                )
+            )
+    return problems
 
 
 def _progress(result: BuildResult, done: int, total: int) -> str:

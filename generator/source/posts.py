@@ -71,7 +71,7 @@ def load_posts(
         if not root.is_dir():
             continue
         roots = (root,) if shared else (root, shared_dir)
-        for path in sorted(root.rglob("*.md")):
+        for path in _markdown_files(root, problems):
             unreadable = _unreadable_post(path, root)
             if unreadable is not None:
                 problems.append(unreadable)
@@ -99,6 +99,26 @@ def load_posts(
     problems.extend(_duplicate_slugs(posts))
     problems.extend(_duplicate_ids(posts))
     return posts, problems
+
+
+def _markdown_files(root: Path, problems: list[Problem]) -> list[Path]:
+    """Every .md file under `root`, sorted; a folder that cannot be read is an error,
+    never skipped (a site silently published without a section's posts)."""
+
+    def unreadable(err: OSError) -> None:
+        problems.append(
+            Problem(
+                f"Không đọc được thư mục (cannot read folder): {err.strerror}.",
+                file=Path(os.fsdecode(err.filename)) if err.filename else root,
+                hint="cấp quyền đọc thư mục này cho tài khoản chạy congxa "
+                "(ví dụ `chmod -R a+rX`), rồi chạy lại.",
+            )
+        )
+
+    found: list[Path] = []
+    for folder, _dirs, files in os.walk(root, onerror=unreadable):
+        found.extend(Path(folder, name) for name in files if name.endswith(".md"))
+    return sorted(found)
 
 
 def _unreadable_post(path: Path, root: Path) -> Problem | None:
