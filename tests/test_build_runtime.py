@@ -26,6 +26,7 @@ from generator.publish.layout import OutputLayout
 from generator.publish.pool import Pool, TimeLimit, WorkerLost
 from generator.source.project import Project
 from tests.conftest import REPO, TODAY, post
+from tests.tools import missing
 
 UNITS = ("phuong_ba_dinh", "phuong_cua_nam", "phuong_hoan_kiem", "xa_soc_son")
 # Tests run as root, for whom file modes do not stop reading or writing. Without the
@@ -39,7 +40,10 @@ AS_USER = (
 
 def needs_file_modes() -> None:
     if os.geteuid() == 0 and not AS_USER:
-        pytest.skip("root ignores file modes and setpriv is missing: apt-get install util-linux")
+        missing(
+            "setpriv is not installed (root ignores file modes without it)",
+            "apt-get install util-linux",
+        )
 
 
 @pytest.fixture
