@@ -87,12 +87,14 @@ def _mkdocs_errors_to(site: Site) -> Iterator[None]:
 
 
 def write_outputs(site: Site, site_dir: Path) -> None:
-    """Feeds and the manifest, beside the HTML."""
+    """Feeds, the manifest and the bulletin board's page and data, beside the HTML."""
+    from generator.site.bulletin import write_bulletin
     from generator.site.feeds import write_feeds
     from generator.site.manifest import write_manifest
 
     write_feeds(site, site_dir)
     write_manifest(site, site_dir)
+    write_bulletin(site, site_dir)
 
 
 def build_unit(project: Project, unit_file: Path, out: Path) -> BuildResult:

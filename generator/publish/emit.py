@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from generator.errors import CongxaError, Problem
+from generator.site.bulletin import write_bulletin
 from generator.site.config import config_dict
 from generator.site.feeds import write_feeds
 from generator.site.manifest import write_manifest
@@ -44,6 +45,7 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
             shutil.copyfile(source, target)
         write_feeds(site, docs)
         write_manifest(site, docs)
+        write_bulletin(site, docs)
         shutil.copytree(theme_dir(), root / "overrides")
         config = config_dict(site, root / "site", docs)
         config["docs_dir"] = "docs"

@@ -137,6 +137,8 @@ class Site:
     posts: tuple[Post, ...]
     today: datetime  # "now" for expiry decisions; set once per run for reproducible builds
     feed_limit: int = 50
+    board_seconds: int = 12  # seconds per slide on the bulletin board (congxa.yml `board`)
+    board_orientation: str = "auto"  # auto | landscape | portrait
 
     def in_section(self, section: Section | str) -> list[Post]:
         """Posts of a section, newest first (ties broken by slug for stable output)."""
