@@ -43,6 +43,9 @@ CONF_NAME = "nginx.conf"
 LONG_CACHE = "public, max-age=31536000, immutable"
 ASSET_CACHE = "public, max-age=3600"
 SHORT_CACHE = "public, max-age=300"
+# feeds/thiet-yeu.json (and the province's thiet-yeu.json): banners and bulletin boards
+# poll it every minute and revalidate; a proxy may keep it a minute at most.
+LIVE_CACHE = "public, max-age=60"
 
 GZIP_TYPES = (
     "text/plain text/css text/xml application/javascript text/javascript "
@@ -237,6 +240,10 @@ def server_block(host: Host, listen: str, *, province: bool = False) -> str:
         "    }",
         f'    location ~* "{STATIC}" {{',
         *_headers(host, ASSET_CACHE, "        "),
+        "    }",
+        '    location ~ "/thiet-yeu\\.json$" {',
+        "        default_type application/json;",
+        *_headers(host, LIVE_CACHE, "        "),
         "    }",
     ]
     if province:

@@ -298,7 +298,7 @@ def province_live_data(
     base = url or ""
     items: list[dict[str, Any]] = []
     latest: list[dict[str, Any]] = []
-    shared: set[str] = set()
+    shared: set[tuple[str, str]] = set()
     for code, (folder, manifest) in sorted(manifests.items()):
         try:
             doc = json.loads((province_out / folder / "feeds" / "thiet-yeu.json").read_bytes())

@@ -128,6 +128,9 @@
   }
   function render(spec, from, n, page, pages) {
     var article = el("article", "cx-b-slide cx-b-slide--" + spec.tone);
+    article.setAttribute("data-id", spec.id);
+    article.setAttribute("data-page", String(page));
+    article.setAttribute("data-pages", String(pages));
     var text = el("div", "cx-b-slide__text");
     text.appendChild(el("p", "cx-b-slide__kicker", spec.kicker));
     var title = [], rest = [];
@@ -245,10 +248,8 @@
     items.forEach(function (i) { next = Math.min(next, expiresAt(i)); });
     if (next === Infinity) return;
     timers.expiry = setTimeout(function () {
-      var current = slides[index];
       rebuild();
-      var still = current && slides[index] && slides[index].id === current.id;
-      show(still ? index : index);
+      show(index);
     }, Math.min(Math.max(next - now, 0) + 20, 3600000));
   }
 
