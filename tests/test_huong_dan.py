@@ -21,7 +21,15 @@ def test_the_guide_builds_with_congxa_theme(tmp_path: Path) -> None:
     home = (site / "index.html").read_text(encoding="utf-8")
     assert '<html lang="vi"' in home and "cx-masthead" in home  # congxa's theme overrides
     assert "fonts.googleapis.com" not in home
-    for page in ("viet-bai", "dinh-kem", "thiet-yeu", "xem-truoc", "kiem-tra", "dang-bai"):
+    for page in (
+        "viet-bai",
+        "dinh-kem",
+        "thiet-yeu",
+        "bang-tin",
+        "xem-truoc",
+        "kiem-tra",
+        "dang-bai",
+    ):
         assert (site / page / "index.html").is_file()
     for image in (GUIDE / "noi-dung" / "img").glob("*.png"):
         assert image.stat().st_size < 100_000, image  # screenshots stay small
