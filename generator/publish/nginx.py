@@ -16,7 +16,8 @@ Choices, each for a reason:
 - Material's fingerprinted assets (`bundle.<hash>.min.js`, `main.<hash>.min.css`, the
   search worker) change name when they change, so they are cached for a year and
   `immutable`; other assets for an hour; HTML, feeds, `site.json` and the search index for
-  five minutes, so a published correction reaches readers quickly.
+  five minutes, so a published correction reaches readers quickly; `thiet-yeu.json`, which
+  the emergency banner and the bulletin boards poll every minute, for one minute.
 - Content-Security-Policy with `script-src 'self'` and no 'unsafe-inline': congxa's theme
   moves Material's inline bootstrap scripts into `assets/javascripts/congxa.js`. Inline
   `<style>` blocks that remain (a unit's own primary colour; the province page's styles)
