@@ -257,3 +257,20 @@ def test_nginx_keeps_the_live_json_for_a_minute(demo_public: Path) -> None:
     block = conf.split('location ~ "/thiet-yeu\\.json$" {', 1)[1].split("}", 1)[0]
     assert f'Cache-Control "{LIVE_CACHE}"' in block
     assert "default_type application/json;" in block
+
+
+def test_qr_codes_are_made_once_and_kept_between_builds(
+    mini: Callable[..., Project], tmp_path: Path
+) -> None:
+    project = mini(posts={"thong-bao/a.md": post("Khẩn", "2026-11-20", essential("khan-cap"))})
+    out = build(project, tmp_path / "out")
+    published = out / "ha_noi" / "phuong_hoan_kiem" / "bang-tin" / "qr"
+    names = sorted(p.name for p in published.glob("*.svg"))
+    kept = list((out / ".congxa" / "cache").glob("qr-*/*.svg"))
+    assert names and sorted(p.name for p in kept) == names
+    # The kept copy is what the next build publishes (no code is made again).
+    marker = b'<svg xmlns="http://www.w3.org/2000/svg"><!-- kept --></svg>\n'
+    for path in kept:
+        path.write_bytes(marker)
+    build_many(project, project.unit_files(), out, jobs=1, force=True)
+    assert all(p.read_bytes() == marker for p in published.glob("*.svg"))

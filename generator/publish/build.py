@@ -86,15 +86,16 @@ def _mkdocs_errors_to(site: Site) -> Iterator[None]:
         logger.removeHandler(handler)
 
 
-def write_outputs(site: Site, site_dir: Path) -> None:
-    """Feeds, the manifest and the bulletin board's page and data, beside the HTML."""
+def write_outputs(site: Site, site_dir: Path, cache: Path | None = None) -> None:
+    """Feeds, the manifest and the bulletin board's page and data, beside the HTML
+    (`cache`: a folder of the build state where QR codes are kept between builds)."""
     from generator.site.bulletin import write_bulletin
     from generator.site.feeds import write_feeds
     from generator.site.manifest import write_manifest
 
     write_feeds(site, site_dir)
     write_manifest(site, site_dir)
-    write_bulletin(site, site_dir)
+    write_bulletin(site, site_dir, cache)
 
 
 def build_unit(project: Project, unit_file: Path, out: Path) -> BuildResult:
@@ -108,7 +109,7 @@ def build_unit(project: Project, unit_file: Path, out: Path) -> BuildResult:
         staging = staging_dir(target)  # plan: a fresh folder beside the published one
         store = out / STATE_DIR / OBJECTS
         pages = render(site, staging, project, store)  # render
-        write_outputs(site, staging)  # feeds and manifest
+        write_outputs(site, staging, out / STATE_DIR / "cache")  # feeds and manifest
         publish(staging, target, input_digest(project, unit_file), store=store)  # publish
     except CongxaError as exc:
         return BuildResult(

@@ -19,6 +19,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import __version__
+from generator.publish.atomic import STATE_DIR
 from generator.site.bulletin import (
     BOARD_DIR,
     QR_DIR,
@@ -378,4 +379,4 @@ def write_province_board(
     write_if_changed(board / "index.html", page)
     for name in BOARD_FILES:
         write_if_changed(board / name, (theme_dir() / BOARD_DIR / name).read_bytes())
-    write_qr_codes(board, item_urls(doc))
+    write_qr_codes(board, item_urls(doc), province_out.parent / STATE_DIR / "cache")

@@ -44,8 +44,7 @@ QR_DIR = "qr"
 LATEST_SECTIONS = ("thong-bao", "tin-tuc")
 LATEST_LIMIT = 6
 SUMMARY_LIMIT = 300
-ORIENTATIONS = ("auto", "landscape", "portrait")
-DEFAULT_SECONDS = 12
+QR_MASK = 0
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'\s(src|alt)="([^"]*)"', re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -62,8 +61,13 @@ def qr_name(url: str) -> str:
 
 
 def qr_svg(url: str) -> bytes:
-    """A QR code of `url` as a small SVG (black on white, two-module quiet zone)."""
-    code = segno.make(url, error="m", micro=False)
+    """A QR code of `url` as a small SVG (black on white, two-module quiet zone).
+
+    The mask is fixed (every mask is valid; scoring all eight costs seven times as much,
+    about 70 ms a code), and so is the error level: the same URL always gives the same
+    bytes, which write_qr_codes keeps between builds.
+    """
+    code = segno.make(url, error="m", micro=False, mask=QR_MASK, boost_error=False)
     buffer = io.BytesIO()
     code.save(
         buffer,
@@ -92,12 +96,12 @@ def first_image(site: Site, post: Post) -> dict[str, str] | None:
     return None
 
 
-def plain_summary(post: Post) -> str:
+def plain_summary(site: Site, post: Post) -> str:
     """The summary, or the body's first paragraph as plain text, at most SUMMARY_LIMIT
     characters (cut at a word, with "…": the QR code leads to the whole post)."""
     text = post.summary
     if not text:
-        body = entry_html("https://x.invalid/", post)
+        body = entry_html(site.unit.site_url, post)
         first = next((p for p in body.split("</p>") if _TAG.sub("", p).strip()), "")
         text = html.unescape(_TAG.sub(" ", first))
     text = _SPACE.sub(" ", text).strip()
@@ -111,7 +115,7 @@ def _common(site: Site, post: Post) -> dict[str, Any]:
     return {
         "id": guid(site, post),
         "title": post.title,
-        "summary": plain_summary(post),
+        "summary": plain_summary(site, post),
         "image": first_image(site, post),
         "url": url,
         "qr": site.unit.site_url + f"{BOARD_DIR}/{QR_DIR}/{qr_name(url)}",
@@ -209,14 +213,24 @@ def banner_items(site: Site) -> list[dict[str, str]]:
     return found
 
 
-def write_qr_codes(board_dir: Path, urls: list[str]) -> None:
-    """One SVG per URL under `board_dir/qr/`; files of URLs no longer listed are removed."""
+def write_qr_codes(board_dir: Path, urls: list[str], cache: Path | None = None) -> None:
+    """One SVG per URL under `board_dir/qr/`; files of URLs no longer listed are removed.
+
+    A URL's code never changes, so `cache` (a folder of the build state) keeps every code
+    made, by segno's version: a rebuild makes only the codes of new posts.
+    """
     folder = board_dir / QR_DIR
     wanted = {qr_name(u): u for u in urls}
+    kept = cache / f"qr-segno-{segno.__version__}-m{QR_MASK}" if cache is not None else None
     for name, url in sorted(wanted.items()):
-        target = folder / name
-        if not target.is_file():
-            write_if_changed(target, qr_svg(url))
+        data = None
+        if kept is not None and (kept / name).is_file():
+            data = (kept / name).read_bytes()
+        if data is None:
+            data = qr_svg(url)
+            if kept is not None:
+                write_if_changed(kept / name, data)
+        write_if_changed(folder / name, data)
     if folder.is_dir():
         for old in folder.glob("*.svg"):
             if old.name not in wanted:
@@ -227,8 +241,9 @@ def item_urls(doc: dict[str, Any]) -> list[str]:
     return [i["url"] for i in doc["items"]] + [i["url"] for i in doc["latest"]]
 
 
-def write_bulletin(site: Site, site_dir: Path) -> list[Path]:
-    """`feeds/thiet-yeu.json`, the board page and its QR codes, under `site_dir`."""
+def write_bulletin(site: Site, site_dir: Path, cache: Path | None = None) -> list[Path]:
+    """`feeds/thiet-yeu.json`, the board page and its QR codes, under `site_dir` (QR codes
+    kept in `cache` between builds when given)."""
     doc = live_data(site)
     data = render_json(doc)
     target = site_dir / JSON_PATH
@@ -244,7 +259,7 @@ def write_bulletin(site: Site, site_dir: Path) -> list[Path]:
         home_href="../",
     )
     write_if_changed(board / "index.html", page)
-    write_qr_codes(board, item_urls(doc))
+    write_qr_codes(board, item_urls(doc), cache)
     return [target, board / "index.html"]
 
 
