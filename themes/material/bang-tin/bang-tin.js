@@ -311,13 +311,10 @@
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (doc) { if (!valid(doc)) throw new Error("invalid"); accept(doc); })
       .catch(function () {
+        // Keep showing the last good data; expired items still leave on time
+        // (scheduleExpiry), and the next poll tries again.
         state.online = false;
         showNote();
-        // Expired items still leave while offline.
-        var current = slides[index];
-        var before = slides.length;
-        rebuild();
-        if (slides.length !== before || !current || !slides[index] || slides[index].id !== current.id) show(index);
       })
       .then(function () { fetching = false; });
   }
