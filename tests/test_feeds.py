@@ -78,7 +78,13 @@ def test_every_unit_has_its_feeds(demo_public: Path) -> None:
     for unit in UNITS:
         names = sorted(p.name for p in (demo_public / "ha_noi" / unit / "feeds").iterdir())
         assert names == sorted(
-            ["rss.xml", "atom.xml", "thiet-yeu.xml", *(f"{s}.xml" for s in sections)]
+            [
+                "rss.xml",
+                "atom.xml",
+                "thiet-yeu.xml",
+                "thiet-yeu.json",  # the live data of the banner and the board
+                *(f"{s}.xml" for s in sections),
+            ]
         )
     assert (demo_public / "ha_noi" / "feeds" / "rss.xml").is_file()
 

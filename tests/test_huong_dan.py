@@ -26,6 +26,7 @@ def test_the_guide_builds_with_congxa_theme(tmp_path: Path) -> None:
         "nhap-word",
         "dinh-kem",
         "thiet-yeu",
+        "bang-tin",
         "xem-truoc",
         "kiem-tra",
         "dang-bai",

@@ -92,13 +92,16 @@ def _mkdocs_errors_to(site: Site) -> Iterator[None]:
         logger.removeHandler(handler)
 
 
-def write_outputs(site: Site, site_dir: Path) -> None:
-    """Feeds and the manifest, beside the HTML."""
+def write_outputs(site: Site, site_dir: Path, cache: Path | None = None) -> None:
+    """Feeds, the manifest and the bulletin board's page and data, beside the HTML
+    (`cache`: a folder of the build state where QR codes are kept between builds)."""
+    from generator.site.bulletin import write_bulletin
     from generator.site.feeds import write_feeds
     from generator.site.manifest import write_manifest
 
     write_feeds(site, site_dir)
     write_manifest(site, site_dir)
+    write_bulletin(site, site_dir, cache)
 
 
 def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: str) -> BuildResult:
@@ -115,7 +118,7 @@ def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: 
         site = project.load_site(unit_file)  # load and validate
         staging = layout.fresh_staging(unit_file)  # plan: a folder beside the published one
         pages = render(site, staging, project, layout.objects)  # render
-        write_outputs(site, staging)  # feeds and manifest
+        write_outputs(site, staging, layout.cache)  # feeds, manifest, bulletin board
         publish(layout, unit_file, staging, digest)  # publish
         staging = None
         layout.write_stamp(unit_file, digest)

@@ -15,6 +15,7 @@ import yaml
 
 from generator.errors import CongxaError, Problem
 from generator.site import escaping
+from generator.site.bulletin import write_bulletin
 from generator.site.config import config_dict
 from generator.site.feeds import write_feeds
 from generator.site.manifest import write_manifest
@@ -50,6 +51,7 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
             shutil.copyfile(source, target)
         write_feeds(site, docs)
         write_manifest(site, docs)
+        write_bulletin(site, docs)
         shutil.copytree(theme_dir(), root / "overrides")
         # Plain MkDocs escapes nothing in templates: the same hook congxa's plugin uses.
         (root / "hooks").mkdir()

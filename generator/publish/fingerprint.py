@@ -247,7 +247,7 @@ def _tool_versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     found = [f"congxa {__version__}"]
-    for name in ("mkdocs", "mkdocs-material", "markdown", "nh3", "feedgen"):
+    for name in ("mkdocs", "mkdocs-material", "markdown", "nh3", "feedgen", "segno"):
         try:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:

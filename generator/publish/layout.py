@@ -57,6 +57,11 @@ class OutputLayout:
         return self.state / OBJECTS
 
     @property
+    def cache(self) -> Path:
+        """Work kept between runs (compiled templates, input hashes, QR codes)."""
+        return self.state / "cache"
+
+    @property
     def jinja_cache(self) -> Path:
         return self.state / "cache" / "jinja"
 

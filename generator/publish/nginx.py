@@ -16,7 +16,8 @@ Choices, each for a reason:
 - Material's fingerprinted assets (`bundle.<hash>.min.js`, `main.<hash>.min.css`, the
   search worker) change name when they change, so they are cached for a year and
   `immutable`; other assets for an hour; HTML, feeds, `site.json` and the search index for
-  five minutes, so a published correction reaches readers quickly.
+  five minutes, so a published correction reaches readers quickly; `thiet-yeu.json`, which
+  the emergency banner and the bulletin boards poll every minute, for one minute.
 - Content-Security-Policy with `script-src 'self'` and no 'unsafe-inline': congxa's theme
   moves Material's inline bootstrap scripts into `assets/javascripts/congxa.js`. Inline
   `<style>` blocks that remain (a unit's own primary colour; the province page's styles)
@@ -54,6 +55,9 @@ CONF_NAME = "nginx.conf"
 LONG_CACHE = "public, max-age=31536000, immutable"
 ASSET_CACHE = "public, max-age=3600"
 SHORT_CACHE = "public, max-age=300"
+# feeds/thiet-yeu.json (and the province's thiet-yeu.json): banners and bulletin boards
+# poll it every minute and revalidate; a proxy may keep it a minute at most.
+LIVE_CACHE = "public, max-age=60"
 
 GZIP_TYPES = (
     "text/plain text/css text/xml application/javascript text/javascript "
@@ -321,6 +325,10 @@ def server_block(host: Host, listen: str, *, province: bool = False) -> str:
         "    }",
         f'    location ~* "{STATIC}" {{',
         *_headers(host, ASSET_CACHE, "        "),
+        "    }",
+        '    location ~ "/thiet-yeu\\.json$" {',
+        "        default_type application/json;",
+        *_headers(host, LIVE_CACHE, "        "),
         "    }",
     ]
     if province:

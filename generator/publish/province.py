@@ -1,4 +1,5 @@
-"""Province outputs: the province page, its aggregate feed and units.json.
+"""Province outputs: the province page, its aggregate feed, units.json, and the province's
+essential information (`thiet-yeu.json`) with its bulletin board screen (`bang-tin/`).
 
 They are made from what is published (each unit's site.json and RSS feed), so a unit that
 failed today still shows with its last good site.
@@ -19,11 +20,28 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import __version__
+from generator.publish.layout import OutputLayout
+from generator.site.bulletin import (
+    BOARD_DIR,
+    QR_DIR,
+    SCHEMA,
+    board_page,
+    item_urls,
+    qr_name,
+    render_json,
+    write_qr_codes,
+)
 from generator.site.feeds import NS, SCHEME_UNIT, TAG, NamespaceExtension
+from generator.site.theme import theme_dir
+from generator.source.essential import priority_rank
 from generator.source.fields import VN_TZ
 from generator.source.project import Project, province_url_setting  # noqa: F401 (re-exported)
 from generator.source.registry import RegistryProvince
 from generator.write import write_if_changed
+
+# The province's board lists every active essential item, and this many latest notices.
+PROVINCE_LATEST_LIMIT = 10
+BOARD_FILES = ("bang-tin.js", "bang-tin.css", "sw.js")
 
 # The province feed is a window on recent news of every unit, not an archive: consumers
 # that need every item of a unit poll that unit's own feeds (listed in units.json).
@@ -44,6 +62,7 @@ def write_province_outputs(project: Project, out: Path, province_folders: list[s
                 out / folder / "feeds" / "rss.xml",
                 province_feed(out / folder, province, manifests, url),
             )
+        write_province_board(project, out / folder, province, manifests, url)
 
 
 def province_url(
@@ -277,3 +296,100 @@ def _rfc822(text: str) -> datetime:
         return parsedate_to_datetime(text).astimezone(VN_TZ)
     except (TypeError, ValueError):
         return datetime(1970, 1, 1, tzinfo=VN_TZ)
+
+
+def province_live_data(
+    project: Project,
+    province_out: Path,
+    province: RegistryProvince,
+    manifests: dict[str, tuple[str, dict[str, Any]]],
+    url: str | None,
+) -> dict[str, Any]:
+    """The province's `thiet-yeu.json`: every published unit's active essential items
+    (most urgent first, then newest) and latest notices, each naming its unit; a
+    province-wide post once (from the unit with the lowest code). Made from the units'
+    published `feeds/thiet-yeu.json`, so a unit that failed today keeps its last items."""
+    base = url or ""
+    items: list[dict[str, Any]] = []
+    latest: list[dict[str, Any]] = []
+    shared: set[tuple[str, str]] = set()
+    for code, (folder, manifest) in sorted(manifests.items()):
+        try:
+            doc = json.loads((province_out / folder / "feeds" / "thiet-yeu.json").read_bytes())
+            assert isinstance(doc, dict) and doc.get("schema") == SCHEMA
+        except (OSError, ValueError, AssertionError):
+            continue
+        unit = {
+            "code": code,
+            "name": manifest["name"],
+            "site_url": manifest["site_url"],
+            "path": folder + "/",
+        }
+        for key, found in (("items", items), ("latest", latest)):
+            for entry in doc.get(key, []):
+                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                    continue
+                if entry.get("province_wide"):
+                    tail = entry["id"].split("/tinh/", 1)[-1]
+                    if (key, tail) in shared:
+                        continue
+                    shared.add((key, tail))
+                    entry["id"] = f"{TAG}{province.code}/tinh/{tail}"
+                entry["unit"] = unit
+                entry["qr"] = f"{base}{BOARD_DIR}/{QR_DIR}/{qr_name(str(entry.get('url', '')))}"
+                found.append(entry)
+    items.sort(
+        key=lambda i: (
+            priority_rank(str(i.get("priority"))),
+            -datetime.fromisoformat(i["published"]).timestamp(),
+            i["unit"]["code"],
+            i["id"],
+        )
+    )
+    latest.sort(
+        key=lambda i: (-datetime.fromisoformat(i["published"]).timestamp(), i["unit"]["code"])
+    )
+    latest = latest[:PROVINCE_LATEST_LIMIT]
+    dates = [datetime.fromisoformat(i["published"]) for i in items + latest]
+    return {
+        "schema": SCHEMA,
+        "generator": f"congxa {__version__}",
+        "scope": "province",
+        "code": province.code,
+        "name": province.name,
+        "province": {"code": province.code, "name": province.name},
+        "url": url,
+        "board": {
+            "url": f"{base}{BOARD_DIR}/" if url else None,
+            "seconds": project.board_seconds,
+            "orientation": project.board_orientation,
+        },
+        "updated": max(dates).isoformat() if dates else None,
+        "items": items,
+        "latest": latest,
+    }
+
+
+def write_province_board(
+    project: Project,
+    province_out: Path,
+    province: RegistryProvince,
+    manifests: dict[str, tuple[str, dict[str, Any]]],
+    url: str | None,
+) -> None:
+    """`<tỉnh>/thiet-yeu.json` and the province screen `<tỉnh>/bang-tin/`."""
+    doc = province_live_data(project, province_out, province, manifests, url)
+    write_if_changed(province_out / "thiet-yeu.json", render_json(doc))
+    board = province_out / BOARD_DIR
+    page = board_page(
+        title=f"Bảng tin điện tử: {province.name}",
+        name=province.name,
+        agency="Thông tin thiết yếu của các xã, phường, đặc khu",
+        doc=doc,
+        json_href="../thiet-yeu.json",
+        home_href="../",
+    )
+    write_if_changed(board / "index.html", page)
+    for name in BOARD_FILES:
+        write_if_changed(board / name, (theme_dir() / BOARD_DIR / name).read_bytes())
+    write_qr_codes(board, item_urls(doc), OutputLayout.at(province_out.parent).cache)

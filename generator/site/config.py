@@ -10,6 +10,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from generator import __version__
 from generator.errors import BuildError, Problem
+from generator.site.bulletin import banner_items
 from generator.site.jinja_cache import share_jinja_work
 from generator.site.plugin import plugin_for
 from generator.site.theme import theme_dir
@@ -88,6 +89,9 @@ def config_dict(site: Site, site_dir: Path, docs_dir: Path) -> dict[str, Any]:
                 "responsible": f"{agency.responsible.name}, {agency.responsible.title}",
                 "primary": unit.primary_color or "",
                 "feeds": feed_links(site),
+                # The emergency banner's build-time state (themes/material/partials/
+                # khan-cap.html); the browser keeps it current from feeds/thiet-yeu.json.
+                "alerts": banner_items(site),
             },
         },
         "validation": {

@@ -141,6 +141,8 @@ class Site:
     files: FilePolicy = field(
         default_factory=FilePolicy
     )  # which files may be published (congxa.yml)
+    board_seconds: int = 12  # seconds per slide on the bulletin board (congxa.yml `board`)
+    board_orientation: str = "auto"  # auto | landscape | portrait
 
     def in_section(self, section: Section | str) -> list[Post]:
         """Posts of a section, newest first (ties broken by slug for stable output)."""

@@ -36,6 +36,7 @@ SETTINGS_KEYS = {
     "report",
     "allowed_files",
     "max_attachment_mb",
+    "board",
 }
 _URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
 _FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
@@ -55,6 +56,8 @@ class Project:
     province_url: str | None = None  # where public/<province>/ is served ({province} = folder)
     allowed_files: frozenset[str] = frozenset(DEFAULT_ALLOWED_FILES)  # congxa.yml allowed_files
     max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB  # congxa.yml max_attachment_mb
+    board_seconds: int = 12  # bulletin board: seconds per slide
+    board_orientation: str = "auto"  # bulletin board: auto | landscape | portrait
 
     @classmethod
     def discover(cls, root: Path | None = None, today: date | None = None) -> Project:
@@ -94,6 +97,7 @@ class Project:
             project.feed_limit = f.get(data, "feed_limit", int) or 50
             project.allowed_files = _allowed_files(f, data) or project.allowed_files
             project.max_attachment_mb = _max_attachment_mb(f, data) or project.max_attachment_mb
+            _board_settings(project, f, data)
             if f.problems:
                 raise ConfigError(f.problems)
         elif (root / "themes" / "overrides").is_dir():
@@ -179,6 +183,8 @@ class Project:
             today=self.today,
             feed_limit=self.feed_limit,
             files=files,
+            board_seconds=self.board_seconds,
+            board_orientation=self.board_orientation,
         )
 
 
@@ -262,3 +268,43 @@ def province_url_setting(root: Path) -> str | None:
             )
         )
     return value
+
+
+def _board_settings(project: Project, f: Fields, data: object) -> None:
+    """`board: {seconds: 12, orientation: auto}`: how the bulletin board shows slides."""
+    board = data.get("board") if isinstance(data, dict) else None
+    if board is None:
+        return
+    if not isinstance(board, dict):
+        f.error(
+            "`board` phải gồm các dòng `seconds:` và `orientation:` (expected a mapping).",
+            data=data,
+            key="board",
+            field="board",
+            hint="ví dụ:\nboard:\n  seconds: 12\n  orientation: auto",
+        )
+        return
+    seconds = f.get(board, "seconds", int, prefix="board.")
+    if seconds is not None:
+        if 5 <= seconds <= 120:
+            project.board_seconds = seconds
+        else:
+            f.error(
+                f"`board.seconds` phải từ 5 đến 120 giây (out of range): {seconds}.",
+                data=board,
+                key="seconds",
+                field="board.seconds",
+                hint="ghi số giây mỗi trang chiếu, ví dụ `seconds: 12`.",
+            )
+    orientation = f.get(board, "orientation", str, prefix="board.")
+    if orientation is not None:
+        if orientation in ("auto", "landscape", "portrait"):
+            project.board_orientation = orientation
+        else:
+            f.error(
+                f"`board.orientation` không hợp lệ (invalid): {orientation!r}.",
+                data=board,
+                key="orientation",
+                field="board.orientation",
+                hint="ghi `auto` (theo màn hình), `landscape` (ngang) hoặc `portrait` (dọc).",
+            )
