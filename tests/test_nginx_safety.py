@@ -45,6 +45,7 @@ DIRECTIVES = {
     "listen",
     "server_name",
     "root",
+    "default_type",
     "index",
     "charset",
     "charset_types",
