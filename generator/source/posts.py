@@ -9,6 +9,7 @@ from generator.errors import ContentError, Problem
 from generator.source.essential import categories, priorities
 from generator.source.fields import Fields
 from generator.source.files import LineDict, line_of, parse_yaml, read_text
+from generator.source.markdown_limits import markdown_problems
 from generator.source.model import Attachment, Document, Essential, Post
 from generator.source.profile import Profile
 from generator.text import slugify
@@ -143,16 +144,18 @@ def load_post(
             field="slug",
             hint="đặt tên tệp bằng chữ không dấu, ví dụ thong-bao-lich-hop.md.",
         )
+    f.problems.extend(markdown_problems(body, path, body_line))
     attachments = tuple(_attachments(f, data, path, root))
     document = _document(f, data, path, root)
     essential = _essential(f, data)
+    summary = f.get(data, "summary", str) or ""
+    explicit_id = f.get(data, "id", str)
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:
         raise ContentError(f.problems)
     if draft:
         return None
     assert title is not None and when is not None  # guaranteed by the error check above
-    explicit_id = f.get(data, "id", str)
     return Post(
         section=section.id,
         slug=slug,
@@ -162,7 +165,7 @@ def load_post(
         source=path,
         body_line=body_line,
         id=explicit_id or f"{section.id}/{slug}",
-        summary=f.get(data, "summary", str) or "",
+        summary=summary,
         attachments=attachments,
         document=document,
         essential=essential,
