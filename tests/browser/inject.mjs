@@ -37,7 +37,7 @@ async function visit(context, url) {
   }
   // A refresh of 0 s, an onerror of a broken image, a timer: give each time to happen.
   await page.waitForTimeout(cfg.settle ?? 300);
-  let found = { pwned: ["page gone"], marked: -1, jsLinks: -1, csp: [], url: page.url() };
+  let found = { pwned: ["page gone"], marked: -1, jsLinks: -1, extraMeta: -1, csp: [], url: page.url() };
   try {
     found = await page.evaluate(() => ({
       pwned: window.__pwned || [],
@@ -53,7 +53,7 @@ async function visit(context, url) {
   await page.close();
   const host = new URL(url).hostname;
   return {
-    url, status, ...found, dialogs,
+    ...found, url, final: found.url, status, dialogs,
     navigations: navigations.filter((u) => u !== url && u !== "about:blank"),
     offHost: requests.filter((u) => /^https?:/.test(u) && new URL(u).hostname !== host),
   };

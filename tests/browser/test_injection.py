@@ -389,7 +389,7 @@ def test_no_payload_runs_navigates_or_adds_an_element(
             "navigations": visit["navigations"],
             "offHost": visit["offHost"],
             "csp": visit["csp"] if mode == "enforced" else [],
-            "moved": visit["url"] if visit["url"] != visit.get("url") else None,
+            "moved": visit["final"] if visit["final"] != visit["url"] else None,
         }
         problems = {k: v for k, v in problems.items() if v}
         if problems:
