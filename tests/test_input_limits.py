@@ -121,6 +121,12 @@ CASES = [
         "lồng quá",
     ),
     (
+        "nested-html",
+        {"thong-bao/the.md": hostile_post(body="Mở đầu.\n\n" + "<div>" * 20000 + "</div>" * 20000)},
+        "thong-bao/the.md:7",
+        "HTML trong bài lồng quá",
+    ),
+    (
         "emphasis-run",
         {"thong-bao/sao.md": hostile_post(body="_" * 4000 + "x" + "_" * 4000)},
         "thong-bao/sao.md:5",

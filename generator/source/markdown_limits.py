@@ -15,6 +15,8 @@ worker or raising RecursionError:
 - Nesting. Lists, quotes and emphasis are parsed recursively: several hundred list markers
   on one line, or a run of a few thousand `*` or `_`, raise RecursionError.
 - Definition lists: each `:` line of one block re-reads the block.
+- Nested raw HTML (`<div>` or `<em>` thousands deep): the sanitiser's HTML parser and
+  Markdown's inline patterns both slow down with the square of the depth.
 
 The limits are far above anything a post needs (the figures in the docstrings of the
 constants) and far below what costs a second.
@@ -39,10 +41,47 @@ MAX_NESTING = 32
 MAX_EMPHASIS_RUN = 200
 # `: definition` lines in one block.
 MAX_DEFINITIONS = 300
+# Raw HTML elements open inside one another (tables in lists in quotes stay under 20).
+MAX_HTML_DEPTH = 100
 
 _CONTAINER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t]|$)[ \t]?")
 _EMPHASIS_RUN = re.compile(rf"\*{{{MAX_EMPHASIS_RUN + 1},}}|_{{{MAX_EMPHASIS_RUN + 1},}}")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^>]*)>")
+# Elements that never hold others, or whose end tag HTML lets a writer leave out.
+_FLAT = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "colgroup",
+        "caption",
+        "option",
+        "optgroup",
+        "rt",
+        "rp",
+    ]
+)
 _DEFINITION = re.compile(r"[ \t]{0,3}:[ \t]")
 
 
@@ -79,6 +118,14 @@ def markdown_problems(
             "Văn bản có quá nhiều dấu `<` mở thẻ mà không đóng bằng `>` (too many unclosed tags).",
             "viết `&lt;` thay cho dấu `<` đứng một mình.",
         )
+    else:
+        depth_line = _html_depth_overflow(text)
+        if depth_line is not None:
+            problem(
+                depth_line,
+                f"HTML trong bài lồng quá {MAX_HTML_DEPTH} cấp (nested HTML too deep).",
+                "bớt các thẻ lồng nhau; nếu chép từ Word, hãy dán dưới dạng chữ thường.",
+            )
     definitions = 0
     for number, line in enumerate(lines):
         nesting = _nesting(line)
@@ -150,6 +197,26 @@ def _tag_overflow(text: str) -> int | None:
         work += close - match.start()
         if work > MAX_TAG_WORK:
             return text.count("\n", 0, match.start())
+    return None
+
+
+def _html_depth_overflow(text: str) -> int | None:
+    """Index of the line where raw HTML elements get nested more than the limit.
+
+    Only run once `_tag_overflow` found the tag scanning bounded: the pattern below scans
+    from each `<` to its `>` as the parser does.
+    """
+    depth = 0
+    for match in _TAG.finditer(text):
+        closing, name, rest = match.groups()
+        if name.lower() in _FLAT or rest.endswith("/"):
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            if depth > MAX_HTML_DEPTH:
+                return text.count("\n", 0, match.start())
     return None
 
 
