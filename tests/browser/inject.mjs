@@ -33,7 +33,8 @@ async function visit(context, url) {
     const response = await page.goto(url, { waitUntil: "load", timeout: 15000 });
     status = response ? response.status() : null;
   } catch (err) {
-    status = `error: ${err.message.split("\n")[0]}`;
+    // An upload sent as an attachment is downloaded, never rendered.
+    status = /Download is starting/.test(err.message) ? "download" : `error: ${err.message.split("\n")[0]}`;
   }
   // A refresh of 0 s, an onerror of a broken image, a timer: give each time to happen.
   await page.waitForTimeout(cfg.settle ?? 300);

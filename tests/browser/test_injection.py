@@ -12,6 +12,8 @@ One unit per payload is built, served by nginx with congxa's configuration, and 
 where fields appear is visited in Debian's Chromium with and without the CSP: nothing may
 call `__pwn`, show a dialog, navigate, request another host, trip the CSP, or leave an
 element marked `data-pwn`, a `javascript:` URL, or a meta refresh, base, frame or object.
+Uploaded pages, scripts and SVG placed in a published folder (class 4) are downloaded,
+refused, or inert under their sandboxing CSP.
 """
 
 from __future__ import annotations
@@ -68,6 +70,27 @@ UNIT_FILE = REPO / "communes" / "ha_noi" / "phuong_hoan_kiem.yml"
 DEMO_CONTENT = REPO / "content" / "ha_noi"
 SECTION = "van-ban"
 PAGES = ["", f"{SECTION}/", "lien-he/", "gioi-thieu/", "en/", "thong-tin-thiet-yeu/"]
+# Uploaded pages and scripts (class 4), put straight into a published folder: whatever
+# reaches it, the server must not let them run. Path -> what the browser must see.
+UPLOAD_PAGE = (
+    '<script src="x.js"></script><meta http-equiv="refresh" content="0;url=https://evil.example/">'
+    "<img src=x onerror=__pwn('upload-inline')>"
+)
+UPLOAD_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" onload="__pwn(\'svg\')">'
+    "<script>__pwn('svg-script')</script></svg>"
+)
+# An SVG outside the theme is served as an image, inert by its sandboxing CSP alone: with
+# the CSP bypassed it may run, so it is judged with the CSP only.
+CSP_ONLY = f"{SECTION}/hinh.svg"
+UPLOADS: dict[str, tuple[str, int | str]] = {
+    "files/trang.html": (UPLOAD_PAGE, "download"),
+    "files/x.js": ("__pwn('upload-js')", "download"),
+    "files/hinh.svg": (UPLOAD_SVG, "download"),
+    f"{SECTION}/trang.html": (UPLOAD_PAGE, 404),
+    f"{SECTION}/x.js": ("__pwn('upload-js')", 404),
+    CSP_ONLY: (UPLOAD_SVG, 200),
+}
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -293,6 +316,11 @@ def hostile_site(
         paths = PAGES + [f"{SECTION}/{slug}/" for slug in posts] + ["khong-co-trang-nay/"]
         urls += [f"http://{host}:{port}/{p}" for p in paths]
     urls.append(f"http://example.gov.vn:{port}/")
+    uploads_site = (out / "ha_noi" / "don_vi_0").resolve()
+    for rel, (content, _) in UPLOADS.items():
+        (uploads_site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (uploads_site / rel).write_text(content, encoding="utf-8")
+        urls.append(f"http://{hosts[0]}:{port}/{rel}")
     with running_nginx(conf, tmp_path_factory.mktemp("nginx"), port):
         yield fields, refusals, port, urls
     monkeypatch.undo()
@@ -378,7 +406,12 @@ def test_no_payload_runs_navigates_or_adds_an_element(
 ) -> None:
     bad = []
     for visit in visits[mode]:
-        expected = 404 if "khong-co-trang-nay" in visit["url"] else 200
+        upload = next((u for u in UPLOADS if visit["url"].endswith("/" + u)), None)
+        expected: int | str = 404 if "khong-co-trang-nay" in visit["url"] else 200
+        if upload is not None:
+            expected = UPLOADS[upload][1]
+            if upload == CSP_ONLY and mode == "bypassed":
+                continue
         problems = {
             "status": visit["status"] if visit["status"] != expected else None,
             "pwned": visit["pwned"],
@@ -389,7 +422,9 @@ def test_no_payload_runs_navigates_or_adds_an_element(
             "navigations": visit["navigations"],
             "offHost": visit["offHost"],
             "csp": visit["csp"] if mode == "enforced" else [],
-            "moved": visit["final"] if visit["final"] != visit["url"] else None,
+            "moved": visit["final"]
+            if visit["final"] != visit["url"] and visit["status"] != "download"
+            else None,
         }
         problems = {k: v for k, v in problems.items() if v}
         if problems:
