@@ -47,6 +47,7 @@ MAX_HTML_DEPTH = 100
 _CONTAINER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t]|$)[ \t]?")
 _EMPHASIS_RUN = re.compile(rf"\*{{{MAX_EMPHASIS_RUN + 1},}}|_{{{MAX_EMPHASIS_RUN + 1},}}")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
+_BRACKET_EVENT = re.compile(r"\\.|\[|\]")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^>]*)>")
 # Elements that never hold others, or whose end tag HTML lets a writer leave out.
 _FLAT = frozenset(
@@ -168,18 +169,18 @@ def _bracket_overflow(lines: list[str]) -> int | None:
         if not line.strip():
             work, open_lines = 0, []
             continue
-        escaped = False
-        for ch in line:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == "[":
+        if not open_lines and "[" not in line:
+            continue
+        # Work is the number of brackets open at each character: count it between events.
+        last = 0
+        for match in _BRACKET_EVENT.finditer(line):
+            work += len(open_lines) * (match.start() - last)
+            last = match.start()
+            if match.group() == "[":
                 open_lines.append(number)
-            elif ch == "]" and open_lines:
+            elif match.group() == "]" and open_lines:
                 open_lines.pop()
-            work += len(open_lines)
-        work += len(open_lines)
+        work += len(open_lines) * (len(line) + 1 - last)
         if work > MAX_BRACKET_WORK:
             return open_lines[0] if open_lines else number
     return None
