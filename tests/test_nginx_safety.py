@@ -27,6 +27,7 @@ from generator.publish.bulk import build_many
 from generator.publish.nginx import nginx_conf, write_nginx_conf
 from generator.source.commune import load_unit
 from generator.source.project import Project
+from generator.source.siteurl import normalise_site_url
 from tests.conftest import UNIT_YML, post
 from tests.nginx_runner import main_conf, nginx_binary, running_nginx
 from tests.tools import missing
@@ -267,3 +268,27 @@ def test_svg_outside_theme_is_sandboxed_and_pages_still_work(served: tuple[int, 
         assert get(port, "/" + script.relative_to(site).as_posix()).status == 200
     missing = get(port, "/khong-co/")
     assert missing.status == 404 and missing.getheader("Content-Disposition") is None
+
+
+@pytest.mark.parametrize(
+    "raw,normalised",
+    [
+        ("https://PhuongHoanKiem.HaNoi.gov.vn", "https://phuonghoankiem.hanoi.gov.vn/"),
+        ("https://xn--x-0fa.vn/trang/xa/", "https://xn--x-0fa.vn/trang/xa/"),
+        ("https://a.gov.vn:8443/", None),
+        ("https://user@a.gov.vn/", None),
+        ("https://a.gov.vn/?q=1", None),
+        ("https://a.gov.vn/#top", None),
+        ("https://xã.vn/", None),
+        ("https://a.gov.vn/a b/", None),
+        ("https://a.gov.vn/\t", None),
+        ("https://a.gov.vn/../etc/", None),
+        ("https://-a.gov.vn/", None),
+        ("https://a..gov.vn/", None),
+        ('https://a.gov.vn/"><script>', None),
+        ("http://a.gov.vn/", None),
+        ("javascript://a.gov.vn/%0aalert(1)", None),
+    ],
+)
+def test_site_url_rule(raw: str, normalised: str | None) -> None:
+    assert normalise_site_url(raw) == normalised

@@ -3,10 +3,12 @@
 Structured parts (lists, tables, notices) are HTML computed here with final relative URLs;
 clerks' text stays Markdown. Every page of the profile exists on every site, in order.
 
-Escaping by construction: every field value reaches a page through `text()`, which makes it
-inert both as HTML and as Markdown (a title is a heading's text in Markdown, so `*`, `[`,
-`{:` or a trailing `#` in it must not become emphasis, links, attributes or nothing), and
-HTML is assembled with `Markup.format`, which escapes whatever is not already Markup.
+Escaping by construction: every value from a field, the profile or the registry reaches a
+page through `text()`, which makes it inert both as HTML and as Markdown (a title is a
+heading's text in Markdown, so `*`, `[`, `{:` or a trailing `#` in it must not become
+emphasis, links, attributes or nothing), and every URL through `href()`. Clerks' Markdown
+(post bodies, introduction, functions) is the only markup, and it is sanitised after
+rendering (generator/site/sanitize.py).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from generator.errors import ConfigError, ContentError, Problem
 from generator.source.containment import FilePolicy, lexical, refusal, suggest
 from generator.source.fields import Fields
-from generator.source.files import parse_yaml, read_text
+from generator.source.files import line_of, parse_yaml, read_text
+from generator.source.markdown_limits import markdown_problems
 from generator.source.model import Agency, Department, Link, Person, Unit
 from generator.source.placeholders import is_introduction_placeholder
 from generator.source.registry import Registry
@@ -227,6 +228,22 @@ def load_unit_with_warnings(
         )
         introduction = ""
 
+    introduction = f.get(data, "introduction", str) or ""
+    functions = f.get(data, "functions", str) or ""
+    introduction_en = (
+        (f.get(english, "introduction", str, prefix="english.") or "") if english else ""
+    )
+    for field, holder, key in (
+        ("introduction", data, "introduction"),
+        ("functions", data, "functions"),
+        ("english.introduction", english, "introduction"),
+    ):
+        value = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(value, str):
+            # Block scalars (`|`) start on the line after their key.
+            line = (line_of(holder, key) or 1) + (1 if "\n" in value.rstrip("\n") else 0)
+            f.problems.extend(markdown_problems(value, path, line, field=field))
+
     errors = [p for p in f.problems if p.severity == "error"]
     if errors or official is None or site_url is None or agency is None:
         raise ConfigError(f.problems)
@@ -243,12 +260,10 @@ def load_unit_with_warnings(
         source=path,
         leaders=leaders,
         introduction=introduction,
-        functions=f.get(data, "functions", str) or "",
+        functions=functions,
         departments=departments,
         links=links,
-        introduction_en=(f.get(english, "introduction", str, prefix="english.") or "")
-        if english
-        else "",
+        introduction_en=introduction_en,
         primary_color=primary,
         logo=logo,
     )

@@ -248,7 +248,17 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
                     hint="thay mỗi Tab ở đầu dòng bằng 2 dấu cách (spaces).",
                 )
             )
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # characters YAML refuses (controls, U+FFFE)
+        raise ContentError(
+            Problem(
+                f"Ký tự không được phép trong YAML (character not allowed) U+{exc.character:04X}.",
+                file=path,
+                line=text.count("\n", 0, exc.position) + first_line,
+                hint="xoá ký tự đó (thường lẫn vào khi chép từ Word, PDF hoặc phần mềm khác).",
+            )
+        ) from None
     loader.duplicates = []
     loader._sizes = {}
     try:

@@ -21,6 +21,7 @@ from generator.source.containment import (
 from generator.source.essential import categories, priorities
 from generator.source.fields import Fields, did_you_mean
 from generator.source.files import LineDict, line_of, parse_yaml, read_text
+from generator.source.markdown_limits import markdown_problems
 from generator.source.model import Attachment, Document, Essential, Post
 from generator.source.placeholders import POST_BODY, post_placeholder_line
 from generator.source.profile import Profile
@@ -307,10 +308,13 @@ def load_post(
             hint="đổi tên tệp hoặc đặt `slug:` khác, ví dụ `slug: "
             f"{section.id}-{slug}`; không dùng `index` và `trang-2`, `trang-3`...",
         )
+    f.problems.extend(markdown_problems(body, path, body_line))
     where = _Where(path, tuple(roots) or (root,), files or FilePolicy())
     attachments = tuple(_attachments(f, data, where))
     document = _document(f, data, where)
     essential = _essential(f, data)
+    summary = f.get(data, "summary", str) or ""
+    explicit_id = f.get(data, "id", str)
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:
         raise ContentError(f.problems)
@@ -319,7 +323,6 @@ def load_post(
     if draft:
         return None
     assert title is not None and when is not None  # guaranteed by the error check above
-    explicit_id = f.get(data, "id", str)
     return Post(
         section=section.id,
         slug=slug,
@@ -329,7 +332,7 @@ def load_post(
         source=path,
         body_line=body_line,
         id=explicit_id or f"{section.id}/{slug}",
-        summary=f.get(data, "summary", str) or "",
+        summary=summary,
         attachments=attachments,
         document=document,
         essential=essential,
