@@ -50,8 +50,19 @@ class FileHashes:
         self.read = 0  # files read and hashed in this run
 
     def lookup(self, path: str, bucket: str) -> tuple[bytes, str | None]:
-        """(sha256 of the file, its `essential.expires` when a post has one)."""
-        st = os.stat(path)
+        """(sha256 of the file, its `essential.expires` when a post has one).
+
+        A symbolic link is fingerprinted by its target and the target's stat, never read:
+        it may lead out of the project (to a huge or secret file), which the build refuses
+        anyway (generator/source/containment.py). A file that cannot be read (a loop of
+        links, no permission) is fingerprinted by the error, so the build runs and reports
+        it with the file's name."""
+        try:
+            if os.path.islink(path):
+                return _link_digest(path), None
+            st = os.stat(path)
+        except OSError as exc:
+            return _error_digest(exc), None
         files = self._bucket(bucket)["files"]
         self._seen[bucket].add(path)
         signature: list[Any] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
@@ -60,8 +71,11 @@ class FileHashes:
             sha, expires = entry[4], entry[5]
             if isinstance(sha, str) and (expires is None or isinstance(expires, str)):
                 return bytes.fromhex(sha), expires
-        with open(path, "rb") as f:
-            data = f.read()
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            return _error_digest(exc), None
         self.read += 1
         digest = hashlib.sha256(data).digest()
         expires_field = _expires_field(path, data)
@@ -99,8 +113,8 @@ class FileHashes:
                 if item.is_dir(follow_symlinks=False):
                     if item.name != "__pycache__":
                         subfolders.append(item.name)
-                elif item.is_file():
-                    names.append(item.name)
+                elif item.is_symlink() or item.is_file():
+                    names.append(item.name)  # links: fingerprinted without following
         subfolders.sort()
         names.sort()
         if self._settled(st):
@@ -192,6 +206,20 @@ def input_digest(
         shared["settings"] = _files_digest(project, extras, hashes, SHARED)
     digest.update(shared["settings"])
     return digest.hexdigest()
+
+
+def _link_digest(path: str) -> bytes:
+    target = os.readlink(path)
+    try:
+        st = os.stat(path)
+        seen = f"{st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
+    except OSError as exc:
+        seen = f"error {exc.errno}"
+    return hashlib.sha256(f"link\0{target}\0{seen}".encode()).digest()
+
+
+def _error_digest(exc: OSError) -> bytes:
+    return hashlib.sha256(f"unreadable\0{exc.errno}".encode()).digest()
 
 
 def _folder_digest(project: Project, root: Path, hashes: FileHashes, bucket: str) -> bytes:

@@ -241,6 +241,12 @@ def item_urls(doc: dict[str, Any]) -> list[str]:
     return [i["url"] for i in doc["items"]] + [i["url"] for i in doc["latest"]]
 
 
+def bulletin_paths(site: Site) -> tuple[str, ...]:
+    """What `write_bulletin` writes under the site, by published path."""
+    qr = [f"{BOARD_DIR}/{QR_DIR}/{qr_name(url)}" for url in item_urls(live_data(site))]
+    return (JSON_PATH, f"{BOARD_DIR}/index.html", *sorted(set(qr)))
+
+
 def write_bulletin(site: Site, site_dir: Path, cache: Path | None = None) -> list[Path]:
     """`feeds/thiet-yeu.json`, the board page and its QR codes, under `site_dir` (QR codes
     kept in `cache` between builds when given)."""

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from generator.errors import Problem
+from generator.site.bulletin import bulletin_paths
 from generator.site.pages import Page, build_pages
 from generator.site.refs import Ref, is_local, refs, refs_in, site_paths
 from generator.site.urls import (
@@ -133,7 +134,13 @@ def published(site: Site) -> Published:
     logo = logo_path(site.unit)
     if logo is not None and site.unit.logo is not None:
         files[logo] = real(site.unit.logo)
-    generated = tuple(feed.path for feed in feeds(site.profile)) + (MANIFEST, SITEMAP, SITEMAP_GZ)
+    generated = (
+        *(feed.path for feed in feeds(site.profile)),
+        MANIFEST,
+        SITEMAP,
+        SITEMAP_GZ,
+        *bulletin_paths(site),
+    )
     return Published(
         pages, dict(sorted(files.items())), generated, candidates, tuple(dict.fromkeys(problems))
     )

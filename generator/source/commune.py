@@ -227,8 +227,6 @@ def load_unit_with_warnings(
             hint="viết giới thiệu thật của đơn vị: vị trí, diện tích, dân số, lịch sử...",
         )
         introduction = ""
-
-    introduction = f.get(data, "introduction", str) or ""
     functions = f.get(data, "functions", str) or ""
     introduction_en = (
         (f.get(english, "introduction", str, prefix="english.") or "") if english else ""
