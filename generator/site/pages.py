@@ -12,6 +12,7 @@ HTML is assembled with `Markup.format`, which escapes whatever is not already Ma
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from math import ceil
 from urllib.parse import quote
@@ -192,6 +193,31 @@ def pager(section_id: str, number: int, total: int, here: str) -> str:
     )
 
 
+def table(cls: str, headers: list[str], rows: list[list[str]], caption: str = "") -> str:
+    """A data table whose cells carry their column's header as `data-label`.
+
+    On a phone congxa.css lays each row out as a block, one labelled line per cell
+    ("Số, ký hiệu: 215/QĐ-UBND"), instead of squeezing five columns into 360 px.
+    """
+    head = "".join(f'<th scope="col">{text(h)}</th>' for h in headers)
+    body = "\n".join(
+        "<tr>"
+        + "".join(
+            f'<td data-label="{text(h)}">{cell}</td>' for h, cell in zip(headers, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption>{text(caption)}</caption>\n" if caption else ""
+    return (
+        f'<table class="cx-table {cls}">\n{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        f"{body}\n</tbody>\n</table>\n"
+    )
+
+
+DOCUMENT_COLUMNS = ["Số, ký hiệu", "Loại văn bản", "Ngày ban hành", "Trích yếu", "Tệp"]
+
+
 def documents_table(site: Site, posts: list[Post], here: str) -> str:
     rows = []
     for post in posts:
@@ -204,36 +230,25 @@ def documents_table(site: Site, posts: list[Post], here: str) -> str:
         if files:
             target = relative(here, attachment_path(site, files[0]))
             link = f'<a href="{href(target)}">Tải về <span class="cx-sr">{number}</span></a>'
-        rows.append(
-            f"<tr><td>{number}</td><td>{kind}</td><td>{issued}</td>"
-            f'<td><a href="{href(relative(here, post_url(post)))}">{text(post.title)}</a>'
-            f"</td><td>{link}</td></tr>"
-        )
-    return (
-        '<table class="cx-documents">\n<caption>Danh sách văn bản, mới nhất trước</caption>\n'
-        '<thead><tr><th scope="col">Số, ký hiệu</th><th scope="col">Loại văn bản</th>'
-        '<th scope="col">Ngày ban hành</th><th scope="col">Trích yếu</th>'
-        '<th scope="col">Tệp</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n"
-    )
+        title = f'<a href="{href(relative(here, post_url(post)))}">{text(post.title)}</a>'
+        rows.append([number, kind, issued, title, link])
+    return table("cx-documents", DOCUMENT_COLUMNS, rows, "Danh sách văn bản, mới nhất trước")
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 .()-]{5,24}")
+PEOPLE_COLUMNS = ["Họ và tên", "Chức vụ", "Điện thoại", "Thư điện tử"]
 
 
 def _person_rows(people: list[tuple[str, str, str | None, str | None]]) -> str:
     rows = []
     for name, title, phone, email in people:
         mail = f'<a href="mailto:{href(email)}">{text(email)}</a>' if email else ""
-        rows.append(
-            f"<tr><td>{text(name)}</td><td>{text(title)}</td>"
-            f"<td>{text(phone or '')}</td><td>{mail}</td></tr>"
-        )
-    return (
-        '<table class="cx-people">\n<thead><tr><th scope="col">Họ và tên</th>'
-        '<th scope="col">Chức vụ</th><th scope="col">Điện thoại</th>'
-        '<th scope="col">Thư điện tử</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n"
-    )
+        tel = str(text(phone or ""))
+        if phone and _PHONE.fullmatch(phone):
+            # A plain number becomes a link a phone can call.
+            tel = f'<a href="tel:{re.sub(r"[^0-9+]", "", phone)}">{tel}</a>'
+        rows.append([text(name), text(title), tel, mail])
+    return table("cx-people", PEOPLE_COLUMNS, rows)
 
 
 def intro_block(site: Site) -> str:
@@ -286,6 +301,9 @@ def contacts_block(site: Site) -> str:
     return "\n".join(out)
 
 
+ESSENTIAL_COLUMNS = ["Mức độ", "Tiêu đề", "Nhóm thông tin", "Ngày đăng"]
+
+
 def essential_page(site: Site, section: Section) -> Page:
     url = section_url(section.id)
     items = site.active_essential()
@@ -302,19 +320,17 @@ def essential_page(site: Site, section: Section) -> Page:
         for post in items:
             assert post.essential is not None
             rows.append(
-                f'<tr><td><span class="cx-badge cx-badge--{post.essential.priority}">'
-                f"{text(priority_title(post.essential.priority))}</span></td>"
-                f'<td><a href="{href(relative(url, post_url(post)))}">{text(post.title)}</a>'
-                f"</td><td>{text(categories().get(post.essential.category, ''))}</td>"
-                f"<td>{fmt_date(post)}</td></tr>"
+                [
+                    (
+                        f'<span class="cx-badge cx-badge--{post.essential.priority}">'
+                        f"{text(priority_title(post.essential.priority))}</span>"
+                    ),
+                    f'<a href="{href(relative(url, post_url(post)))}">{text(post.title)}</a>',
+                    str(text(categories().get(post.essential.category, ""))),
+                    fmt_date(post),
+                ]
             )
-        out.append(
-            '<table class="cx-essential-table">\n<thead><tr><th scope="col">Mức độ</th>'
-            '<th scope="col">Tiêu đề</th><th scope="col">Nhóm thông tin</th>'
-            '<th scope="col">Ngày đăng</th></tr></thead>\n<tbody>\n'
-            + "\n".join(rows)
-            + "\n</tbody>\n</table>\n"
-        )
+        out.append(table("cx-essential-table", ESSENTIAL_COLUMNS, rows))
     else:
         out.append('<p class="cx-empty">Hiện không có thông tin thiết yếu.</p>\n')
     return Page(f"{section.id}/index.md", url, section.title, "\n".join(out), section=section.id)

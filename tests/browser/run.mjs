@@ -138,6 +138,23 @@ async function horizontalOverflow(page) {
   });
 }
 
+// The cells of congxa's data tables as laid out: width, display and the label shown before.
+async function tableCells(page) {
+  return page.evaluate(() => [...document.querySelectorAll(".cx-table td")].map((td) => {
+    const cs = getComputedStyle(td);
+    const th = td.closest("table").querySelector("thead th");
+    return {
+      label: td.dataset.label || null,
+      text: td.textContent.trim().slice(0, 60),
+      width: Math.round(td.getBoundingClientRect().width),
+      display: cs.display,
+      before: getComputedStyle(td, "::before").content,
+      border: parseFloat(cs.borderTopWidth),
+      headerBackground: th ? getComputedStyle(th).backgroundColor : null,
+    };
+  }));
+}
+
 async function printCheck(page) {
   await page.emulateMedia({ media: "print" });
   const r = await page.evaluate(() => {
@@ -171,6 +188,7 @@ for (const p of cfg.pages) {
   const page = await desk.context.newPage();
   const resp = await page.goto(p.url, { waitUntil: "networkidle" });
   out.status = resp.status();
+  out.cells = await tableCells(page);
   out.lang = await page.evaluate(() => document.documentElement.lang);
   out.langParts = await page.evaluate(() => [...new Set([...document.querySelectorAll("body [lang]")].map((e) => e.lang))]);
   // Screenshots first, before keyboard walks open drawers or move the scroll position.
@@ -199,6 +217,7 @@ for (const p of cfg.pages) {
   const m = await mob.context.newPage();
   await m.goto(p.url, { waitUntil: "networkidle" });
   out.mobile = await horizontalOverflow(m);
+  out.mobile.cells = await tableCells(m);
   await m.screenshot({ path: shot(p.name, "360x740"), fullPage: true });
   if (p.unit) {
     // On a phone the menu sits in a drawer and the search in an overlay: Tab must reach

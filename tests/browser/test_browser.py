@@ -175,6 +175,33 @@ def test_no_horizontal_scrolling_at_360px(report: dict[str, Any], name: str) -> 
     assert mobile["scroll"] <= mobile["width"] == 360, mobile["offenders"]
 
 
+TABLE_PAGES = ["documents", "essential", "contacts"]
+
+
+@pytest.mark.parametrize("name", TABLE_PAGES)
+def test_table_rows_read_as_labelled_blocks_on_a_phone(report: dict[str, Any], name: str) -> None:
+    cells = [c for c in report["pages"][name]["mobile"]["cells"] if c["display"] != "none"]
+    assert cells, "no data table on the page"
+    for cell in cells:
+        # One cell per line, as wide as the card (the issue: one word per line before).
+        assert cell["display"] == "block", cell
+        assert cell["width"] >= 280, cell
+        assert cell["before"] == json.dumps(cell["label"], ensure_ascii=False), cell
+
+
+@pytest.mark.parametrize("name", TABLE_PAGES)
+def test_tables_have_borders_and_a_styled_header_on_desktop(
+    report: dict[str, Any], name: str
+) -> None:
+    cells = report["pages"][name]["cells"]
+    assert cells
+    for cell in cells:
+        assert cell["display"] == "table-cell", cell
+        assert cell["border"] >= 1, cell
+        assert cell["before"] == "none", cell
+        assert cell["headerBackground"] not in ("rgba(0, 0, 0, 0)", "transparent"), cell
+
+
 @pytest.mark.parametrize("name", UNIT_PAGES)
 def test_print_hides_navigation_and_shows_url_and_date(report: dict[str, Any], name: str) -> None:
     printed = report["pages"][name]["print"]
