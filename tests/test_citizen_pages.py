@@ -97,3 +97,115 @@ def test_tables_have_the_declared_columns(demo_public: Path) -> None:
         tables = [t for t in tables_of(page) if "cx-table" in str(t["class"])]
         assert tables, page
         assert all(t["headers"] == columns for t in tables), page
+
+
+# English UI strings that have reached citizen pages before, or could: Material's English
+# strings (read from its partials/languages/en.html, below) and congxa's own.
+KNOWN_ENGLISH = [
+    "404 - Not found",
+    "Not found",
+    "no page yet",
+    "Initializing search",
+    "Made with",
+    "Skip to content",
+    "Back to top",
+    "Table of contents",
+    "Type to start searching",
+    "No matching documents",
+    "RSS feed",
+    "Metadata",
+    "Contributors",
+    "Last update",
+]
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+_SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "content", "value")
+
+
+def material_english() -> list[str]:
+    """Material's English UI strings, except configuration values and one-word labels."""
+    import re
+
+    import material
+
+    source = Path(material.__file__).parent / "templates" / "partials" / "languages" / "en.html"
+    pairs = re.findall(
+        r'^\s*"([^"]+)": "((?:[^"\\]|\\.)*)"', source.read_text("utf-8"), re.MULTILINE
+    )
+    return [
+        value
+        for key, value in pairs
+        if not key.startswith(("search.config", "language", "direction")) and " " in value
+    ]
+
+
+class LangText(HTMLParser):
+    """The text and shown attributes of a page, each with the language it is marked as."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = []
+        self.parts: list[tuple[str, str]] = []  # (lang, text)
+        self.root_lang = ""
+
+    def lang(self) -> str:
+        return self.stack[-1][1] if self.stack else ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        lang = a.get("lang") or self.lang()
+        if tag == "html":
+            self.root_lang = lang
+        for name in _SHOWN_ATTRIBUTES:
+            if a.get(name):
+                self.parts.append((lang, str(a[name])))
+        if tag not in _VOID:
+            self.stack.append((tag, lang))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.parts.append((self.lang(), data))
+
+
+def test_no_english_ui_strings_outside_english_parts(demo_public: Path) -> None:
+    import re
+
+    strings = sorted(set(KNOWN_ENGLISH + material_english()))
+    pattern = re.compile("|".join(rf"\b{re.escape(s)}\b" for s in strings), re.IGNORECASE)
+    pages = sorted((demo_public / "ha_noi").glob("**/*.html"))
+    assert len(pages) > 40
+    found = []
+    english_parts = 0
+    for page in pages:
+        parser = LangText()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert parser.root_lang == "vi", page
+        for lang, data in parser.parts:
+            if lang == "en":
+                english_parts += 1
+                assert page.parent.name == "en", f"English part outside en/: {page}: {data!r}"
+                continue
+            assert lang == "vi", (page, lang, data[:80])
+            for match in pattern.finditer(data):
+                found.append(f"{page.relative_to(demo_public)}: {match.group(0)!r}")
+    assert found == []
+    assert english_parts > 0  # the en/ pages' English is marked, so it was seen and skipped

@@ -178,7 +178,7 @@ def province_page(
             row["href"] = "./" + quote(folder) + "/"
             row["state"] = f"{data.get('posts', 0)} bài"
         else:
-            row["state"] = "chưa có trang (no page yet)"
+            row["state"] = "chưa có trang"
         rows.append(row)
     html = _province_template().render(
         version=__version__,
