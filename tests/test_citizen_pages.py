@@ -209,3 +209,39 @@ def test_no_english_ui_strings_outside_english_parts(demo_public: Path) -> None:
                 found.append(f"{page.relative_to(demo_public)}: {match.group(0)!r}")
     assert found == []
     assert english_parts > 0  # the en/ pages' English is marked, so it was seen and skipped
+
+
+def test_search_snippets_keep_dates_apart_from_text(demo_public: Path) -> None:
+    """A date in the search index is followed by a space or punctuation, never by the next
+    word ("02/11/202627 thủ tục" when a list item's summary followed its date)."""
+    import json
+    import re
+
+    glued = re.compile(r"\b\d{2}/\d{2}/\d{4}(?=\w)")
+    indexes = sorted((demo_public / "ha_noi").glob("*/search/search_index.json"))
+    assert indexes
+    found = []
+    dates = 0
+    for index in indexes:
+        for doc in json.loads(index.read_text(encoding="utf-8"))["docs"]:
+            dates += len(re.findall(r"\d{2}/\d{2}/\d{4}", doc["text"]))
+            found += [f"{doc['location']}: {m.group(0)}" for m in glued.finditer(doc["text"])]
+    assert dates > 20
+    assert found == []
+
+
+def test_no_page_asks_for_a_missing_sitemap(demo_public: Path) -> None:
+    """Material fetches sitemap.xml beside each <link rel="alternate"> of a page: each of
+    those must exist, so no page view ends in a 404."""
+    import re
+
+    site = demo_public / UNIT
+    link = re.compile(r'<link rel="alternate"[^>]*href="([^"]+)"')
+    pages = sorted(site.glob("**/index.html"))
+    checked = 0
+    for page in pages:
+        for href in link.findall(page.read_text(encoding="utf-8")):
+            sitemap = (page.parent / href).parent / "sitemap.xml"
+            assert sitemap.is_file(), (page, href)
+            checked += 1
+    assert checked >= 3 * len(pages)

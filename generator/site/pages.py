@@ -86,7 +86,8 @@ def _item(site: Site, post: Post, here: str, *, summary: bool = True) -> str:
         f' <span class="cx-date">{fmt_date(post)}</span>'
     )
     if summary and post.summary:
-        item += f'<br><span class="cx-summary">{text(post.summary)}</span>'
+        # The space keeps the date and the summary apart in the search index's text.
+        item += f'<br> <span class="cx-summary">{text(post.summary)}</span>'
     return item + "</li>"
 
 
@@ -199,10 +200,11 @@ def table(cls: str, headers: list[str], rows: list[list[str]], caption: str = ""
     On a phone congxa.css lays each row out as a block, one labelled line per cell
     ("Số, ký hiệu: 215/QĐ-UBND"), instead of squeezing five columns into 360 px.
     """
-    head = "".join(f'<th scope="col">{text(h)}</th>' for h in headers)
+    # Cells are joined by a space: the search index takes a page's text without its tags.
+    head = " ".join(f'<th scope="col">{text(h)}</th>' for h in headers)
     body = "\n".join(
         "<tr>"
-        + "".join(
+        + " ".join(
             f'<td data-label="{text(h)}">{cell}</td>' for h, cell in zip(headers, row, strict=True)
         )
         + "</tr>"
