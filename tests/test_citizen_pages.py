@@ -245,3 +245,71 @@ def test_no_page_asks_for_a_missing_sitemap(demo_public: Path) -> None:
             assert sitemap.is_file(), (page, href)
             checked += 1
     assert checked >= 3 * len(pages)
+
+
+def _demo_site():  # type: ignore[no-untyped-def]
+    from generator.source.project import Project
+    from tests.conftest import REPO, TODAY
+
+    project = Project.discover(REPO, TODAY)
+    return project.load_site(REPO / "communes" / "ha_noi" / "phuong_hoan_kiem.yml")
+
+
+def test_home_page_reads_like_a_portal(demo_public: Path) -> None:
+    """Urgent notices first, then news of the main sections, the newest documents, quick
+    links and contacts; the feed list lives on its own page."""
+    from generator.site.pages import HOME_DOCUMENTS
+
+    site = _demo_site()
+    home = (demo_public / UNIT / "index.html").read_text(encoding="utf-8")
+    content = home[home.index('<article class="md-content__inner') :]
+    content = content[: content.index("</article>")]
+
+    def at(marker: str) -> int:
+        assert marker in content, marker
+        return content.index(marker)
+
+    essential = site.active_essential()
+    assert essential
+    news = [s for s in site.profile.sections if s.kind == "posts" and site.in_section(s)]
+    order = [at('id="thiet-yeu"'), at(f'id="{news[0].id}"'), at('id="van-ban"')]
+    order += [at('id="lien-ket"'), at('id="lien-he-nhanh"')]
+    assert order == sorted(order)
+    # The newest post of the first main section is there, with its date.
+    newest = site.in_section(news[0])[0]
+    assert f'datetime="{newest.date.isoformat()}"' in content
+    # Five newest documents at most, newest first, each with its number.
+    docs = [p for p in site.in_section("van-ban")][:HOME_DOCUMENTS]
+    numbers = [p.document.number for p in docs if p.document and p.document.number]
+    assert numbers and [content.index(n) for n in numbers] == sorted(
+        content.index(n) for n in numbers
+    )
+    for link in site.unit.links:
+        assert f'href="{link.url}"' in content
+    assert site.unit.agency.address in content
+    # No list of 15 feed links on the home page; one "Nhận tin (RSS)" page has them all.
+    assert "feeds/" not in content
+    feeds_page = (demo_public / UNIT / "nhan-tin" / "index.html").read_text(encoding="utf-8")
+    for section in site.profile.post_sections():
+        assert f'href="../feeds/{section.id}.xml"' in feeds_page
+
+
+def test_every_page_links_to_the_feeds_page_from_its_footer(demo_public: Path) -> None:
+    pages = sorted((demo_public / UNIT).glob("**/index.html"))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        footer = html[html.index('<footer class="md-footer">') :]
+        import re
+
+        link = re.search(r'<a href="([^"]*)">Nhận tin \(RSS\)</a>', footer)
+        assert link, page
+        assert (page.parent / link[1]).resolve() == (demo_public / UNIT / "nhan-tin").resolve()
+
+
+def test_the_unit_logo_heads_every_page(demo_public: Path) -> None:
+    site = _demo_site()
+    assert site.unit.logo is not None
+    logo = demo_public / UNIT / "assets" / "images" / f"logo{site.unit.logo.suffix}"
+    assert logo.is_file()
+    html = (demo_public / UNIT / "van-ban" / "index.html").read_text(encoding="utf-8")
+    assert 'class="cx-masthead__logo" src="../assets/images/logo.svg"' in html

@@ -12,14 +12,23 @@ HTML is assembled with `Markup.format`, which escapes whatever is not already Ma
 from __future__ import annotations
 
 import json
+import posixpath
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from math import ceil
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 
-from generator.site.urls import PAGE_SIZE, attachment_path, post_url, relative, section_url
+from generator.site.urls import (
+    PAGE_SIZE,
+    attachment_path,
+    post_url,
+    published_files,
+    relative,
+    section_url,
+)
 from generator.source.essential import categories, priority_title
 from generator.source.model import Post, Site
 from generator.source.profile import Section
@@ -57,16 +66,19 @@ def fmt_date(post: Post) -> str:
     return f'<time datetime="{post.date.isoformat()}">{post.date:%d/%m/%Y}</time>'
 
 
-def front(title: str, description: str = "") -> str:
+def front(title: str, description: str = "", *, hide_toc: bool = False) -> str:
     lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
     if description:
         lines.append(f"description: {json.dumps(description, ensure_ascii=False)}")
+    if hide_toc:
+        # Lists and tables have no table of contents: the content takes the width instead.
+        lines.append("hide: [toc]")
     return "\n".join(lines + ["---", ""])
 
 
 def build_pages(site: Site) -> list[Page]:
     """Every page of the site: home, each profile section (paginated), each post."""
-    pages = [home_page(site)]
+    pages = [home_page(site), feeds_page(site)]
     for section in site.profile.sections:
         pages.extend(section_pages(site, section))
     for post in site.posts:
@@ -99,13 +111,50 @@ def _list(site: Site, posts: list[Post], here: str, **kw: bool) -> str:
     )
 
 
+HOME_NEWS_SECTIONS = 4  # main sections shown with their latest posts on the home page
+HOME_DOCUMENTS = 5
+FEEDS_URL = "nhan-tin/"
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_HTML_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def first_image(post: Post, files: Collection[str]) -> str | None:
+    """The site path of the first image of a post's body that the site publishes (`files`)."""
+    found = [m for rx in (_MD_IMAGE, _HTML_IMAGE) for m in rx.finditer(post.body)]
+    for match in sorted(found, key=lambda m: m.start()):
+        target = unquote(match[1].split("#", 1)[0].split("?", 1)[0])
+        if not target or "://" in target or target.startswith(("/", "data:")):
+            continue
+        path = posixpath.normpath(posixpath.join(post.section, target))
+        if not path.startswith("..") and path in files:
+            return path
+    return None
+
+
+def _news_item(post: Post, here: str, files: Collection[str]) -> str:
+    image = first_image(post, files)
+    thumb = ""
+    if image:
+        thumb = (
+            f'<img class="cx-thumb" src="{href(relative(here, image))}" alt="" '
+            'loading="lazy" width="96" height="64"> '
+        )
+    return (
+        f'<li class="cx-news__item">{thumb}<a href="{href(relative(here, post_url(post)))}">'
+        f'{text(post.title)}</a> <span class="cx-date">{fmt_date(post)}</span></li>'
+    )
+
+
 def home_page(site: Site) -> Page:
+    """A portal's front page: urgent notices, news of the main sections, the newest
+    documents, quick links and how to reach the committee."""
     unit = site.unit
+    a = unit.agency
     out = [
-        front(unit.name, f"Trang thông tin điện tử {unit.agency.name}"),
-        f"# {text(unit.agency.name)}\n",
+        front(unit.name, f"Trang thông tin điện tử {a.name}", hide_toc=True),
+        f"# {text(a.name)}\n",
         (
-            f'<p class="cx-lead">Trang thông tin điện tử của {text(unit.agency.name)}, '
+            f'<p class="cx-lead">Trang thông tin điện tử của {text(a.name)}, '
             f"{text(unit.province_name)}.</p>\n"
         ),
     ]
@@ -117,19 +166,84 @@ def home_page(site: Site) -> Page:
         )
         out.append(_list(site, essential, ""))
         out.append("</section>\n")
+    news: list[str] = []
+    files = published_files(site).keys()
     for section in site.profile.sections:
-        posts = site.in_section(section) if section.takes_posts else []
-        if not posts:
+        posts = site.in_section(section) if section.kind == "posts" else []
+        if not posts or len(news) >= HOME_NEWS_SECTIONS:
             continue
-        out.append(f'<h2 id="{section.id}">{text(section.title)}</h2>\n')
-        out.append(_list(site, posts[:HOME_ITEMS_PER_SECTION], "", summary=False))
+        more = ""
         if len(posts) > HOME_ITEMS_PER_SECTION:
-            out.append(
-                f'<p><a href="{href(section.id)}/">Xem tất cả {len(posts)} bài '
+            more = (
+                f'<p class="cx-more"><a href="{href(section.id)}/">Xem tất cả {len(posts)} bài '
                 f"{text(section.title.lower())}</a></p>\n"
             )
-    out.append(feeds_block(site, ""))
+        news.append(
+            f'<section class="cx-card" aria-labelledby="{section.id}">\n'
+            f'<h2 id="{section.id}"><a href="{href(section.id)}/">{text(section.title)}</a></h2>\n'
+            '<ul class="cx-news">\n'
+            + "\n".join(_news_item(p, "", files) for p in posts[:HOME_ITEMS_PER_SECTION])
+            + f"\n</ul>\n{more}</section>\n"
+        )
+    side = []
+    documents = next((s for s in site.profile.sections if s.kind == "documents"), None)
+    if documents is not None and site.in_section(documents):
+        items = []
+        for post in site.in_section(documents)[:HOME_DOCUMENTS]:
+            number = text(post.document.number) if post.document and post.document.number else ""
+            label = f'<span class="cx-doc-number">{number}</span> ' if number else ""
+            items.append(
+                f'<li>{label}<a href="{href(relative("", post_url(post)))}">'
+                f'{text(post.title)}</a> <span class="cx-date">{fmt_date(post)}</span></li>'
+            )
+        side.append(
+            f'<section class="cx-card" aria-labelledby="{documents.id}">\n'
+            f'<h2 id="{documents.id}"><a href="{href(documents.id)}/">Văn bản mới</a></h2>\n'
+            '<ul class="cx-news">\n' + "\n".join(items) + "\n</ul>\n</section>\n"
+        )
+    if unit.links:
+        side.append(
+            '<section class="cx-card" aria-labelledby="lien-ket">\n'
+            '<h2 id="lien-ket">Liên kết nhanh</h2>\n<ul class="cx-links">\n'
+            + "\n".join(
+                f'<li><a href="{href(link.url)}">{text(link.title)}</a></li>' for link in unit.links
+            )
+            + "\n</ul>\n</section>\n"
+        )
+    contacts = next((s for s in site.profile.sections if s.kind == "contacts"), None)
+    side.append(
+        '<section class="cx-card" aria-labelledby="lien-he-nhanh">\n'
+        '<h2 id="lien-he-nhanh">Liên hệ</h2>\n<dl class="cx-contact">'
+        f" <dt>Địa chỉ</dt> <dd>{text(a.address)}</dd>"
+        f" <dt>Điện thoại</dt> <dd>{text(a.phone)}</dd>"
+        f' <dt>Thư điện tử</dt> <dd><a href="mailto:{href(a.email)}">{text(a.email)}</a></dd>'
+        "</dl>\n"
+        + (
+            f'<p class="cx-more"><a href="{href(contacts.id)}/">Thông tin liên hệ đầy đủ</a></p>\n'
+            if contacts is not None
+            else ""
+        )
+        + "</section>\n"
+    )
+    out.append(
+        '<div class="cx-home">\n<div class="cx-home__main">\n'
+        + "".join(news)
+        + '</div>\n<div class="cx-home__side">\n'
+        + "".join(side)
+        + "</div>\n</div>\n"
+    )
     return Page("index.md", "", unit.name, "\n".join(out))
+
+
+def feeds_page(site: Site) -> Page:
+    """One page listing every feed ("Nhận tin (RSS)"), linked from every page's footer."""
+    title = "Nhận tin (RSS)"
+    body = (
+        front(title, f"Nhận tin mới của {site.unit.agency.name} bằng RSS/Atom", hide_toc=True)
+        + f"# {text(title)}\n\n"
+        + feeds_block(site, FEEDS_URL)
+    )
+    return Page("nhan-tin/index.md", FEEDS_URL, title, body)
 
 
 def feeds_block(site: Site, here: str) -> str:
@@ -143,10 +257,10 @@ def feeds_block(site: Site, here: str) -> str:
         f'<li><a href="{href(relative(here, url))}">{text(label)}</a></li>' for url, label in rows
     )
     return (
-        '<h2 id="theo-doi">Theo dõi (feeds)</h2>\n<p>Nhận tin mới bằng trình đọc tin '
-        f'(RSS/Atom) hoặc hệ thống thông tin nguồn:</p>\n<ul class="cx-feeds">\n{items}\n'
-        f'</ul>\n<p><a href="{href(relative(here, "site.json"))}">Dữ liệu mô tả trang '
-        "(site.json)</a></p>\n"
+        "<p>Nhận tin mới bằng trình đọc tin (RSS/Atom) hoặc hệ thống thông tin nguồn: chép "
+        'địa chỉ của một mục dưới đây vào trình đọc tin.</p>\n<ul class="cx-feeds">\n'
+        f'{items}\n</ul>\n<p><a href="{href(relative(here, "site.json"))}">Dữ liệu mô tả '
+        "trang (site.json)</a></p>\n"
     )
 
 
@@ -162,7 +276,7 @@ def section_pages(site: Site, section: Section) -> list[Page]:
         url = section_url(section.id, number)
         chunk = posts[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         title = section.title if number == 1 else f"{section.title} (trang {number})"
-        out = [front(title), f"# {text(title)}\n"]
+        out = [front(title, hide_toc=True), f"# {text(title)}\n"]
         if number == 1 and section.kind == "intro":
             out.append(intro_block(site))
         if number == 1 and section.kind == "contacts":
@@ -310,7 +424,7 @@ def essential_page(site: Site, section: Section) -> Page:
     url = section_url(section.id)
     items = site.active_essential()
     out = [
-        front(section.title),
+        front(section.title, hide_toc=True),
         f"# {text(section.title)}\n",
         (
             "<p>Thông tin thiết yếu đang có hiệu lực (Nghị định 49/2024/NĐ-CP), khẩn cấp "
