@@ -24,11 +24,11 @@ import pytest
 
 from generator.errors import ConfigError
 from generator.publish.bulk import build_many
-from generator.publish.nginx import nginx_conf, write_nginx_conf
+from generator.publish.nginx import Tls, nginx_conf, write_nginx_conf
 from generator.source.commune import load_unit
 from generator.source.project import Project
 from tests.conftest import UNIT_YML, post
-from tests.nginx_runner import main_conf, nginx_binary, running_nginx
+from tests.nginx_runner import local_tls, main_conf, nginx_binary, running_nginx
 
 HOST = "phuonghoankiem.example.gov.vn"
 # Each would add a live server block (autoindex of the whole disk) if echoed into the file.
@@ -60,6 +60,15 @@ DIRECTIVES = {
     "try_files",
     "add_header",
     "return",
+    "ssl_certificate",
+    "ssl_certificate_key",
+    "ssl_protocols",
+    "ssl_session_cache",
+    "ssl_session_timeout",
+    "default_type",
+    "types",
+    "application/rss+xml",  # crossplane reads a `types` block's entries as directives
+    "application/atom+xml",
     "#",
 }
 
@@ -120,6 +129,12 @@ def published(mini: Callable[..., Project], tmp_path: Path) -> tuple[Project, Pa
     return project, out
 
 
+@pytest.fixture
+def tls(tmp_path: Path) -> Tls:
+    """Certificates for the hosts the hostile tests expect to be served."""
+    return local_tls(tmp_path / "certs", [HOST, "ha-noi.localhost"])[0]
+
+
 @pytest.mark.parametrize("site_url", INJECTIONS)
 def test_commune_file_site_url_with_newlines_is_an_error(
     mini: Callable[..., Project], site_url: str
@@ -136,7 +151,7 @@ def test_commune_file_site_url_with_newlines_is_an_error(
 
 @pytest.mark.parametrize("site_url", INJECTIONS)
 def test_hostile_site_json_never_becomes_directives(
-    published: tuple[Project, Path], tmp_path: Path, site_url: str
+    published: tuple[Project, Path], tmp_path: Path, site_url: str, tls: Tls
 ) -> None:
     project, out = published
     # A second published unit whose site.json was edited by hand (or by an old version).
@@ -146,13 +161,17 @@ def test_hostile_site_json_never_becomes_directives(
     manifest = json.loads((evil / "site.json").read_text(encoding="utf-8"))
     manifest["site_url"] = site_url
     (evil / "site.json").write_text(json.dumps(manifest), encoding="utf-8")
-    conf = write_nginx_conf(project, out, "ha_noi")
+    conf = write_nginx_conf(project, out, "ha_noi", tls=tls)
     parsed = parse(conf)
     assert set(servers(parsed)) == {HOST, "ha-noi.localhost"}
     assert {d["directive"] for d in walk(parsed)} <= DIRECTIVES
     assert not any(d["directive"] == "autoindex" for d in walk(parsed))
     roots = {d["args"][0] for d in walk(parsed) if d["directive"] == "root"}
-    assert roots == {str(out.resolve() / "ha_noi" / good.name), str(out.resolve() / "ha_noi")}
+    assert roots == {
+        str(out.resolve() / "ha_noi" / good.name),
+        str(out.resolve() / "ha_noi"),
+        str(tls.acme_root),  # port 80: ACME challenges only
+    }
     # The unit left out is named in a comment, on one line.
     notes = [d["comment"] for d in walk(parsed) if d["directive"] == "#"]
     assert any("phuong_khac" in n and "site_url" in n for n in notes)
@@ -160,7 +179,7 @@ def test_hostile_site_json_never_becomes_directives(
 
 
 def test_hostile_folder_name_stays_in_its_comment(
-    published: tuple[Project, Path], tmp_path: Path
+    published: tuple[Project, Path], tmp_path: Path, tls: Tls
 ) -> None:
     project, out = published
     name = "x\n}\nserver { listen 80; autoindex on; }\n#"
@@ -169,7 +188,7 @@ def test_hostile_folder_name_stays_in_its_comment(
     manifest = json.loads((evil / "site.json").read_text(encoding="utf-8"))
     manifest["site_url"] = "https://khac.example.gov.vn/"
     (evil / "site.json").write_text(json.dumps(manifest), encoding="utf-8")
-    text = nginx_conf(project, out, "ha_noi")
+    text = nginx_conf(project, out, "ha_noi", tls=tls)
     conf = tmp_path / "hostile.conf"
     conf.write_text(text, encoding="utf-8")
     parsed = parse(conf)
@@ -228,7 +247,7 @@ def served(published: tuple[Project, Path], tmp_path: Path) -> Iterator[tuple[in
         (site / rel).write_text(content, encoding="utf-8")
     (site / "thong-bao" / "so-do.svg").write_text(UPLOADS[2][1], encoding="utf-8")
     port = free_port()
-    conf = write_nginx_conf(project, out, "ha_noi", listen=f"127.0.0.1:{port}")
+    conf = write_nginx_conf(project, out, "ha_noi", listen=f"127.0.0.1:{port}", tls=None)
     with running_nginx(conf, tmp_path / "nginx", port):
         yield port, site
 
