@@ -25,6 +25,7 @@ const browser = await chromium.launch({
   headless: true,
   args: [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--ignore-certificate-errors",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     `--host-resolver-rules=${resolverRules}`,
   ],
@@ -32,8 +33,11 @@ const browser = await chromium.launch({
 
 // Every context records requests, CSP violations and script errors.
 async function newContext(viewport, extra = {}) {
-  const context = await browser.newContext({ viewport, locale: "vi-VN", ...extra });
+  // The test's certificates come from a throwaway CA the browser does not know.
+  const context = await browser.newContext({ viewport, locale: "vi-VN", ignoreHTTPSErrors: true, ...extra });
   const log = { requests: [], errors: [] };
+  // Console errors count too: a failed request ("Failed to load resource") or a CSP report.
+  context.on("console", (msg) => { if (msg.type() === "error") log.errors.push(`console: ${msg.text()} (${msg.location().url})`); });
   context.on("request", (req) => log.requests.push({ url: req.url(), page: req.frame()?.page()?.url?.() ?? null }));
   context.on("weberror", (err) => log.errors.push(`pageerror: ${err.error().message}`));
   await context.addInitScript(() => {
@@ -188,6 +192,7 @@ for (const p of cfg.pages) {
   const page = await desk.context.newPage();
   const resp = await page.goto(p.url, { waitUntil: "networkidle" });
   out.status = resp.status();
+  out.headers = await resp.allHeaders();
   out.cells = await tableCells(page);
   out.lang = await page.evaluate(() => document.documentElement.lang);
   out.langParts = await page.evaluate(() => [...new Set([...document.querySelectorAll("body [lang]")].map((e) => e.lang))]);

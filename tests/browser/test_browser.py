@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,7 +29,7 @@ from generator.publish.nginx import (
     write_nginx_conf,
 )
 from generator.source.project import Project
-from tests.nginx_runner import nginx_binary, running_nginx
+from tests.nginx_runner import local_tls, nginx_binary, running_nginx
 from tests.tools import missing
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +53,7 @@ PAGES = {
     "contacts": "lien-he/",
     "essential": "thong-tin-thiet-yeu/",
     "english": "en/",
+    "feeds": "nhan-tin/",
 }
 # (name, host, query, a path the results must link to)
 SEARCHES = [
@@ -67,20 +71,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    port: int  # https
+    http_port: int
+    access_log: Path
+
+
 @pytest.fixture(scope="module")
-def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The demo province behind a real nginx on 127.0.0.1, with congxa's nginx.conf."""
+def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo province behind a real nginx on 127.0.0.1, with congxa's nginx.conf as it is
+    written for production (https, HSTS, CSP), certificates from a throwaway CA."""
     if nginx_binary() is None:
         missing("nginx is not installed", "apt-get install nginx")
-    port = free_port()
+    port, http_port = free_port(), free_port()
+    work = tmp_path_factory.mktemp("nginx")
+    hosts = [
+        urlsplit(json.loads(m.read_text(encoding="utf-8"))["site_url"]).hostname or ""
+        for m in sorted((demo_public / "ha_noi").glob("*/site.json"))
+    ]
+    tls, _ = local_tls(work / "certs", [*hosts, PROVINCE_HOST], f"127.0.0.1:{port}")
     project = Project.discover(REPO)
-    conf = write_nginx_conf(project, demo_public, "ha_noi", listen=f"127.0.0.1:{port}")
-    with running_nginx(conf, tmp_path_factory.mktemp("nginx"), port):
-        yield port
+    conf = write_nginx_conf(
+        project, demo_public, "ha_noi", listen=f"127.0.0.1:{http_port}", tls=tls
+    )
+    prefix = work / "prefix"
+    with running_nginx(conf, prefix, port):
+        yield Served(port, http_port, prefix / "access.log")
 
 
 @pytest.fixture(scope="module")
-def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def report(served: Served, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         missing("node is not installed", "apt-get install nodejs npm")
@@ -91,13 +112,13 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
             "npm packages missing",
             "(cd tests/browser && npm ci --ignore-scripts)",
         )
-    port = served
-    base = f"http://{UNIT_HOST}:{port}/"
+    port = served.port
+    base = f"https://{UNIT_HOST}:{port}/"
     pages = [
         {"name": name, "url": base + path, "unit": True, "pdf": name == "post"}
         for name, path in PAGES.items()
     ]
-    pages.append({"name": "province", "url": f"http://{PROVINCE_HOST}:{port}/", "unit": False})
+    pages.append({"name": "province", "url": f"https://{PROVINCE_HOST}:{port}/", "unit": False})
     work = tmp_path_factory.mktemp("browser")
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
@@ -106,7 +127,7 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         "hosts": [UNIT_HOST, OTHER_UNIT_HOST, PROVINCE_HOST],
         "pages": pages,
         "searches": [
-            {"name": n, "url": f"http://{h}:{port}/", "query": q, "expect": e}
+            {"name": n, "url": f"https://{h}:{port}/", "query": q, "expect": e}
             for n, h, q, e in SEARCHES
         ],
         "weight": {
@@ -273,3 +294,21 @@ def test_html_is_valid_per_nu_checker(report: dict[str, Any], demo_public: Path)
         if m.get("type") == "error"
     ]
     assert errors == []
+
+
+def test_browsing_every_page_type_leaves_no_error_in_the_access_log(
+    report: dict[str, Any], served: Served
+) -> None:
+    """Every request the browser made (pages, assets, search index, Material's sitemap
+    lookups) was answered: no 4xx or 5xx in nginx's log."""
+    lines = served.access_log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 50
+    failed = [line for line in lines if re.search(r'" [45]\d\d ', line)]
+    assert failed == []
+
+
+def test_pages_are_served_over_https_with_hsts(report: dict[str, Any]) -> None:
+    for name, page in report["pages"].items():
+        assert page["url"].startswith("https://"), name
+        assert page["headers"].get("strict-transport-security") == "max-age=31536000", name
+        assert "script-src 'self'" in page["headers"].get("content-security-policy", ""), name
