@@ -128,6 +128,7 @@ _PROVINCE_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="congxa {{ version }}">
 <title>{{ title }}</title>
+<link rel="icon" href="data:,">{# no icon of its own: no request for /favicon.ico #}
 <link rel="alternate" type="application/rss+xml" title="{{ province }}: tin mới" href="feeds/rss.xml">
 <style>
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1a1a1a;line-height:1.5}

@@ -11,6 +11,8 @@ naming the install command (tests/tools.py); in CI (CI=true) it fails.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -76,6 +78,17 @@ class Served:
     port: int  # https
     http_port: int
     access_log: Path
+    spki: list[str]  # the servers' public keys, which the browser is told to trust
+
+
+def spki_hash(chain: Path) -> str:
+    """base64 SHA-256 of a certificate's public key, as Chromium's SPKI allow-list takes it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    cert = x509.load_pem_x509_certificate(chain.read_bytes())
+    der = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +109,9 @@ def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         project, demo_public, "ha_noi", listen=f"127.0.0.1:{http_port}", tls=tls
     )
     prefix = work / "prefix"
+    spki = sorted({spki_hash(tls.certificate(h)) for h in [*hosts, PROVINCE_HOST]})
     with running_nginx(conf, prefix, port):
-        yield Served(port, http_port, prefix / "access.log")
+        yield Served(port, http_port, prefix / "access.log", spki)
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +149,7 @@ def report(served: Served, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "warm": base,
             "other": base + "thong-bao/tap-huan-phong-chay-chua-chay-ho-kinh-doanh/",
         },
+        "spki": served.spki,
         "artifacts": str(ARTIFACTS),
         "output": str(work / "report.json"),
     }
@@ -170,6 +185,11 @@ def test_page_loads_in_vietnamese(report: dict[str, Any], name: str) -> None:
 @pytest.mark.parametrize("name", ALL_PAGES)
 def test_axe_wcag21_aa_has_no_violations(report: dict[str, Any], name: str) -> None:
     assert report["pages"][name]["axe"] == []
+
+
+@pytest.mark.parametrize("name", ALL_PAGES)
+def test_html_codesniffer_wcag2aa_has_no_errors(report: dict[str, Any], name: str) -> None:
+    assert report["pages"][name]["htmlcs"] == []
 
 
 @pytest.mark.parametrize("name", UNIT_PAGES)
