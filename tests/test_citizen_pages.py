@@ -6,6 +6,7 @@ tests/browser/test_browser.py; these tests check the markup they rest on, on eve
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -137,8 +138,6 @@ _SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "content", "va
 
 def material_english() -> list[str]:
     """Material's English UI strings, except configuration values and one-word labels."""
-    import re
-
     import material
 
     source = Path(material.__file__).parent / "templates" / "partials" / "languages" / "en.html"
@@ -187,8 +186,6 @@ class LangText(HTMLParser):
 
 
 def test_no_english_ui_strings_outside_english_parts(demo_public: Path) -> None:
-    import re
-
     strings = sorted(set(KNOWN_ENGLISH + material_english()))
     pattern = re.compile("|".join(rf"\b{re.escape(s)}\b" for s in strings), re.IGNORECASE)
     pages = sorted((demo_public / "ha_noi").glob("**/*.html"))
@@ -215,7 +212,6 @@ def test_search_snippets_keep_dates_apart_from_text(demo_public: Path) -> None:
     """A date in the search index is followed by a space or punctuation, never by the next
     word ("02/11/202627 thủ tục" when a list item's summary followed its date)."""
     import json
-    import re
 
     glued = re.compile(r"\b\d{2}/\d{2}/\d{4}(?=\w)")
     indexes = sorted((demo_public / "ha_noi").glob("*/search/search_index.json"))
@@ -233,8 +229,6 @@ def test_search_snippets_keep_dates_apart_from_text(demo_public: Path) -> None:
 def test_no_page_asks_for_a_missing_sitemap(demo_public: Path) -> None:
     """Material fetches sitemap.xml beside each <link rel="alternate"> of a page: each of
     those must exist, so no page view ends in a 404."""
-    import re
-
     site = demo_public / UNIT
     link = re.compile(r'<link rel="alternate"[^>]*href="([^"]+)"')
     pages = sorted(site.glob("**/index.html"))
@@ -299,8 +293,6 @@ def test_every_page_links_to_the_feeds_page_from_its_footer(demo_public: Path) -
     for page in pages:
         html = page.read_text(encoding="utf-8")
         footer = html[html.index('<footer class="md-footer">') :]
-        import re
-
         link = re.search(r'<a href="([^"]*)">Nhận tin \(RSS\)</a>', footer)
         assert link, page
         assert (page.parent / link[1]).resolve() == (demo_public / UNIT / "nhan-tin").resolve()
@@ -313,3 +305,33 @@ def test_the_unit_logo_heads_every_page(demo_public: Path) -> None:
     assert logo.is_file()
     html = (demo_public / UNIT / "van-ban" / "index.html").read_text(encoding="utf-8")
     assert 'class="cx-masthead__logo" src="../assets/images/logo.svg"' in html
+
+
+def test_home_shows_the_first_published_image_of_a_post(mini, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import material
+
+    from generator.publish.bulk import build_many
+    from tests.conftest import post
+
+    # A real PNG file: Material's favicon.
+    image = Path(material.__file__).parent / "templates" / "assets" / "images" / "favicon.png"
+    project = mini(
+        posts={
+            "tin-tuc/co-anh.md": post(
+                "Tin có ảnh",
+                "2026-11-20",
+                body="Chữ.\n\n![Ảnh lễ khai mạc](../files/khai-mac.png)\n\n![x](../files/khong-co.png)",
+            ),
+            "tin-tuc/anh-ngoai.md": post(
+                "Tin ảnh ngoài", "2026-11-19", body="![x](https://example.com/a.png)"
+            ),
+            "files/khai-mac.png": image.read_bytes(),
+        }
+    )
+    out = tmp_path / "public"
+    assert not build_many(project, project.unit_files(), out, jobs=1).failed
+    site = out / "ha_noi" / "phuong_hoan_kiem"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    thumbs = re.findall(r'<img class="cx-thumb" src="([^"]+)"', home)
+    assert thumbs == ["files/khai-mac.png"]  # the published one; none for a remote image
+    assert (site / thumbs[0]).is_file()
