@@ -173,6 +173,22 @@ async function tableCells(page) {
   }));
 }
 
+// The worst a clerk can type: a document number and a title without a single space.
+async function stressTable(page) {
+  await page.evaluate(() => {
+    const cells = document.querySelectorAll(".cx-documents tbody tr:first-child td");
+    cells[0].textContent = "12345/QĐ-UBND-" + "VPHĐNDUBNDTCKHĐTXDGTVT".repeat(6);
+    cells[3].querySelector("a").textContent = "Quychếtiếpcôngdân".repeat(12);
+  });
+  const overflow = await horizontalOverflow(page);
+  const table = await page.evaluate(() => {
+    const t = document.querySelector(".cx-documents").getBoundingClientRect();
+    const c = document.querySelector(".md-content").getBoundingClientRect();
+    return { right: Math.round(t.right), contentRight: Math.round(c.right) };
+  });
+  return { ...overflow, ...table };
+}
+
 async function printCheck(page) {
   await page.emulateMedia({ media: "print" });
   const r = await page.evaluate(() => {
@@ -228,6 +244,7 @@ for (const p of cfg.pages) {
     };
     out.print = await printCheck(page);
   }
+  if (p.stress) out.stress = await stressTable(page);
   if (p.pdf) await page.pdf({ path: path.join(cfg.artifacts, `${p.name}.pdf`), format: "A4" });
   Object.assign(out, await collectErrors(page, desk.log));
   out.offHost = offHost(desk.log.requests, host);
@@ -252,6 +269,7 @@ for (const p of cfg.pages) {
     };
   }
   Object.assign(out.mobile, await collectErrors(m, mob.log));
+  if (p.stress) out.mobile.stress = await stressTable(m);
   out.mobile.offHost = offHost(mob.log.requests, host);
   await m.close();
   report.pages[p.name] = out;

@@ -129,7 +129,13 @@ def report(served: Served, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     port = served.port
     base = f"https://{UNIT_HOST}:{port}/"
     pages = [
-        {"name": name, "url": base + path, "unit": True, "pdf": name == "post"}
+        {
+            "name": name,
+            "url": base + path,
+            "unit": True,
+            "pdf": name == "post",
+            "stress": name == "documents",
+        }
         for name, path in PAGES.items()
     ]
     pages.append({"name": "province", "url": f"https://{PROVINCE_HOST}:{port}/", "unit": False})
@@ -228,6 +234,15 @@ def test_table_rows_read_as_labelled_blocks_on_a_phone(report: dict[str, Any], n
         assert cell["display"] == "block", cell
         assert cell["width"] >= 280, cell
         assert cell["before"] == json.dumps(cell["label"], ensure_ascii=False), cell
+
+
+def test_no_document_number_or_title_pushes_the_table_out(report: dict[str, Any]) -> None:
+    """A 150-character number and a 200-character title without spaces, put into the first
+    row in the browser: the table still fits its column, at 360 px and on a desktop."""
+    page = report["pages"]["documents"]
+    for stress in (page["stress"], page["mobile"]["stress"]):
+        assert stress["scroll"] <= stress["width"], stress["offenders"]
+        assert stress["right"] <= stress["contentRight"], stress
 
 
 @pytest.mark.parametrize("name", TABLE_PAGES)
