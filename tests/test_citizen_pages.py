@@ -335,3 +335,10 @@ def test_home_shows_the_first_published_image_of_a_post(mini, tmp_path: Path) ->
     thumbs = re.findall(r'<img class="cx-thumb" src="([^"]+)"', home)
     assert thumbs == ["files/khai-mac.png"]  # the published one; none for a remote image
     assert (site / thumbs[0]).is_file()
+
+
+def test_not_found_page_is_vietnamese_with_a_way_home(demo_public: Path) -> None:
+    site = _demo_site()
+    html = (demo_public / UNIT / "404.html").read_text(encoding="utf-8")
+    assert f"<title>Không tìm thấy trang (404) - {site.unit.name}</title>" in html
+    assert f'<a href="{site.unit.site_url}">Về trang chủ</a>' in html
