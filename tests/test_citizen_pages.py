@@ -304,7 +304,7 @@ def test_the_unit_logo_heads_every_page(demo_public: Path) -> None:
     logo = demo_public / UNIT / "assets" / "images" / f"logo{site.unit.logo.suffix}"
     assert logo.is_file()
     html = (demo_public / UNIT / "van-ban" / "index.html").read_text(encoding="utf-8")
-    assert 'class="cx-masthead__logo" src="../assets/images/logo.svg"' in html
+    assert f'class="cx-masthead__logo" src="../assets/images/logo{site.unit.logo.suffix}"' in html
 
 
 def test_home_shows_the_first_published_image_of_a_post(mini, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
