@@ -334,7 +334,7 @@ def import_command(
 
 
 @main.command()
-@click.argument("unit_file", type=click.Path(path_type=Path))
+@click.argument("unit_file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--port",
     type=click.IntRange(min=0, max=65535),
@@ -342,15 +342,35 @@ def import_command(
     show_default=True,
     help="Cổng trên 127.0.0.1 (port; 0 chọn cổng trống).",
 )
+@click.option(
+    "--public",
+    "public",
+    is_flag=False,
+    flag_value="public",
+    default=None,
+    metavar="[DIR]",
+    type=click.Path(path_type=Path),
+    help="Xem các trang đã dựng trong DIR (mặc định public/) thay vì xem trước một đơn vị "
+    "(browse a built folder).",
+)
 @today_option
 @root_option
-def serve(unit_file: Path, port: int, today: object, root: Path | None) -> None:
+def serve(
+    unit_file: Path | None, port: int, public: Path | None, today: object, root: Path | None
+) -> None:
     """Xem trước trực tiếp: dựng, phục vụ và tự tải lại khi lưu (live preview).
 
     \b
     Ví dụ: congxa serve communes/ha_noi/phuong_hoan_kiem.yml
            congxa serve communes/ha_noi/xa_soc_son.yml --port 8001
+           congxa serve --public          xem public/ đã dựng (browse public/)
     """
+    if public is not None:
+        _serve_public(public, port)
+    if unit_file is None:
+        raise click.UsageError(
+            "Thiếu tệp đơn vị (missing UNIT_FILE), hoặc dùng --public để xem public/."
+        )
     from generator.clerk.preview import Preview
 
     project = _project(root, today.date() if today else None)  # type: ignore[attr-defined]
@@ -364,6 +384,31 @@ def serve(unit_file: Path, port: int, today: object, root: Path | None) -> None:
     preview.wait()
     preview.stop()
     click.echo("Đã dừng xem trước (preview stopped).", err=True)
+    sys.exit(EXIT_OK)
+
+
+def _serve_public(folder: Path, port: int) -> None:
+    from generator.publish.local import PublicServer
+
+    if not folder.is_dir():
+        click.echo(
+            f"Không có thư mục {folder} (folder not found): chạy `congxa build` trước.", err=True
+        )
+        sys.exit(EXIT_SETUP)
+    try:
+        server = PublicServer(folder, port)
+    except OSError as exc:
+        click.echo(f"Không mở được cổng {port} (port unavailable): {exc}", err=True)
+        sys.exit(EXIT_SETUP)
+    server.start()
+    click.echo(
+        f"Đang phục vụ (serving) {folder} tại {server.url} · Ctrl-C để dừng (to stop).", err=True
+    )
+    try:
+        server.thread.join()
+    except KeyboardInterrupt:
+        pass
+    server.stop()
     sys.exit(EXIT_OK)
 
 

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.publish.nginx import Tls
+
 NGINX = "/usr/sbin/nginx"
+LOCAL_CA = "congxa test CA"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
 
@@ -94,3 +97,22 @@ def running_nginx(
                 proc.wait()
         if proc.stderr:
             proc.stderr.close()
+
+
+def local_tls(directory: Path, hosts: list[str], listen: str = "443") -> tuple[Tls, Path]:
+    """Certificates for `hosts` from a throwaway CA (trustme), laid out as certbot does
+    (<dir>/<host>/fullchain.pem, privkey.pem); returns the Tls setting and the CA's PEM."""
+    import trustme
+
+    ca = trustme.CA(organization_name=LOCAL_CA)
+    for host in hosts:
+        cert = ca.issue_cert(host)
+        folder = directory / host
+        folder.mkdir(parents=True, exist_ok=True)
+        cert.private_key_pem.write_to_path(str(folder / "privkey.pem"))
+        with (folder / "fullchain.pem").open("wb") as chain:
+            for blob in cert.cert_chain_pems:
+                chain.write(blob.bytes())
+    ca_pem = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_pem))
+    return Tls(listen=listen, certificates=directory, acme_root=directory / "acme"), ca_pem

@@ -123,7 +123,7 @@ def test_vietnamese_ui_and_generator(demo_public: Path) -> None:
 
 def test_documents_table(demo_public: Path) -> None:
     html = (demo_public / "ha_noi/phuong_hoan_kiem/van-ban/index.html").read_text(encoding="utf-8")
-    table = html[html.index('<table class="cx-documents"') : html.index("</table>")]
+    table = html[html.index('<table class="cx-table cx-documents"') : html.index("</table>")]
     assert "215/QĐ-UBND" in table and "96/KH-UBND" in table
     assert table.index("215/QĐ-UBND") < table.index("96/KH-UBND")  # newest first
     for href in re.findall(r'href="([^"]+\.pdf)"', table):

@@ -24,12 +24,12 @@ import pytest
 
 from generator.errors import ConfigError
 from generator.publish.bulk import build_many
-from generator.publish.nginx import nginx_conf, write_nginx_conf
+from generator.publish.nginx import Tls, nginx_conf, write_nginx_conf
 from generator.source.commune import load_unit
 from generator.source.project import Project
 from generator.source.siteurl import normalise_site_url
 from tests.conftest import UNIT_YML, post
-from tests.nginx_runner import main_conf, nginx_binary, running_nginx
+from tests.nginx_runner import local_tls, main_conf, nginx_binary, running_nginx
 from tests.tools import missing
 
 HOST = "phuonghoankiem.example.gov.vn"
@@ -63,6 +63,14 @@ DIRECTIVES = {
     "try_files",
     "add_header",
     "return",
+    "ssl_certificate",
+    "ssl_certificate_key",
+    "ssl_protocols",
+    "ssl_session_cache",
+    "ssl_session_timeout",
+    "types",
+    "application/rss+xml",  # crossplane reads a `types` block's entries as directives
+    "application/atom+xml",
     "#",
 }
 
@@ -123,6 +131,12 @@ def published(mini: Callable[..., Project], tmp_path: Path) -> tuple[Project, Pa
     return project, out
 
 
+@pytest.fixture
+def tls(tmp_path: Path) -> Tls:
+    """Certificates for the hosts the hostile tests expect to be served."""
+    return local_tls(tmp_path / "certs", [HOST, "ha-noi.localhost"])[0]
+
+
 @pytest.mark.parametrize("site_url", INJECTIONS)
 def test_commune_file_site_url_with_newlines_is_an_error(
     mini: Callable[..., Project], site_url: str
@@ -139,7 +153,7 @@ def test_commune_file_site_url_with_newlines_is_an_error(
 
 @pytest.mark.parametrize("site_url", INJECTIONS)
 def test_hostile_site_json_never_becomes_directives(
-    published: tuple[Project, Path], tmp_path: Path, site_url: str
+    published: tuple[Project, Path], tmp_path: Path, site_url: str, tls: Tls
 ) -> None:
     project, out = published
     # A second published unit whose site.json was edited by hand (or by an old version).
@@ -149,13 +163,17 @@ def test_hostile_site_json_never_becomes_directives(
     manifest = json.loads((evil / "site.json").read_text(encoding="utf-8"))
     manifest["site_url"] = site_url
     (evil / "site.json").write_text(json.dumps(manifest), encoding="utf-8")
-    conf = write_nginx_conf(project, out, "ha_noi")
+    conf = write_nginx_conf(project, out, "ha_noi", tls=tls)
     parsed = parse(conf)
     assert set(servers(parsed)) == {HOST, "ha-noi.localhost"}
     assert {d["directive"] for d in walk(parsed)} <= DIRECTIVES
     assert not any(d["directive"] == "autoindex" for d in walk(parsed))
     roots = {d["args"][0] for d in walk(parsed) if d["directive"] == "root"}
-    assert roots == {str(out.resolve() / "ha_noi" / good.name), str(out.resolve() / "ha_noi")}
+    assert roots == {
+        str(out.resolve() / "ha_noi" / good.name),
+        str(out.resolve() / "ha_noi"),
+        str(tls.acme_root),  # port 80: ACME challenges only
+    }
     # The unit left out is named in a comment, on one line.
     notes = [d["comment"] for d in walk(parsed) if d["directive"] == "#"]
     assert any("phuong_khac" in n and "site_url" in n for n in notes)
@@ -163,7 +181,7 @@ def test_hostile_site_json_never_becomes_directives(
 
 
 def test_hostile_folder_name_stays_in_its_comment(
-    published: tuple[Project, Path], tmp_path: Path
+    published: tuple[Project, Path], tmp_path: Path, tls: Tls
 ) -> None:
     project, out = published
     name = "x\n}\nserver { listen 80; autoindex on; }\n#"
@@ -172,7 +190,7 @@ def test_hostile_folder_name_stays_in_its_comment(
     manifest = json.loads((evil / "site.json").read_text(encoding="utf-8"))
     manifest["site_url"] = "https://khac.example.gov.vn/"
     (evil / "site.json").write_text(json.dumps(manifest), encoding="utf-8")
-    text = nginx_conf(project, out, "ha_noi")
+    text = nginx_conf(project, out, "ha_noi", tls=tls)
     conf = tmp_path / "hostile.conf"
     conf.write_text(text, encoding="utf-8")
     parsed = parse(conf)
@@ -231,7 +249,7 @@ def served(published: tuple[Project, Path], tmp_path: Path) -> Iterator[tuple[in
         (site / rel).write_text(content, encoding="utf-8")
     (site / "thong-bao" / "so-do.svg").write_text(UPLOADS[2][1], encoding="utf-8")
     port = free_port()
-    conf = write_nginx_conf(project, out, "ha_noi", listen=f"127.0.0.1:{port}")
+    conf = write_nginx_conf(project, out, "ha_noi", listen=f"127.0.0.1:{port}", tls=None)
     with running_nginx(conf, tmp_path / "nginx", port):
         yield port, site
 

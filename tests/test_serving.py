@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from generator.publish.nginx import (
     write_nginx_conf,
 )
 from generator.source.project import Project
-from tests.nginx_runner import nginx_binary, running_nginx
+from tests.nginx_runner import local_tls, nginx_binary, running_nginx
 from tests.tools import missing
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,7 +50,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def conf(demo_public: Path) -> Path:
-    return write_nginx_conf(Project.discover(REPO), demo_public, "ha_noi", listen="127.0.0.1:8080")
+    return write_nginx_conf(
+        Project.discover(REPO), demo_public, "ha_noi", listen="127.0.0.1:8080", tls=None
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def port(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     number = free_port()
     work = tmp_path_factory.mktemp("serving")
     conf = write_nginx_conf(
-        Project.discover(REPO), demo_public, "ha_noi", listen=f"127.0.0.1:{number}"
+        Project.discover(REPO), demo_public, "ha_noi", listen=f"127.0.0.1:{number}", tls=None
     )
     # A copy: the module's own conf fixture rewrites the published one.
     copy = work / "ha_noi.conf"
@@ -118,13 +121,23 @@ def test_conf_has_one_server_per_unit_host_and_the_province(conf: Path, demo_pub
 
 
 def test_conf_is_byte_identical_across_runs(conf: Path, demo_public: Path) -> None:
-    again = nginx_conf(Project.discover(REPO), demo_public, "ha_noi", listen="127.0.0.1:8080")
+    again = nginx_conf(
+        Project.discover(REPO), demo_public, "ha_noi", listen="127.0.0.1:8080", tls=None
+    )
     assert again == conf.read_text(encoding="utf-8")
 
 
-def test_default_listen_is_port_80(demo_public: Path) -> None:
+def test_default_is_https_on_443_and_a_redirect_on_80(demo_public: Path) -> None:
     text = nginx_conf(Project.discover(REPO), demo_public, "ha_noi")
-    assert set(re.findall(r"listen (\S+);", text)) == {"80"}
+    assert re.findall(r"listen ([^;]+);", text) == ["80", "443 ssl http2"] * 5
+    hosts = [*HOSTS.values(), PROVINCE_HOST]
+    # Certificates where certbot puts them, each named once in the marked TLS block.
+    for host in hosts:
+        chain = f"/etc/letsencrypt/live/{host}/fullchain.pem"
+        assert f'ssl_certificate "{chain}";' in text
+        block = text[text.index("==== TLS") : text.index("# =====", text.index("==== TLS"))]
+        assert chain in block and f"-d {host}" in block
+        assert f"return 301 https://{host}$request_uri;" in text
 
 
 def test_nginx_accepts_the_conf(conf: Path, tmp_path: Path) -> None:
@@ -178,15 +191,16 @@ def test_fingerprinted_assets_are_cached_for_a_year(port: int, demo_public: Path
 @pytest.mark.parametrize(
     "path,kind",
     [
-        ("/feeds/rss.xml", "text/xml"),
-        ("/feeds/atom.xml", "text/xml"),
+        ("/feeds/rss.xml", "application/rss+xml"),
+        ("/feeds/atom.xml", "application/atom+xml"),
+        ("/feeds/thong-bao.xml", "application/rss+xml"),
         ("/site.json", "application/json"),
         ("/search/search_index.json", "application/json"),
         ("/sitemap.xml", "text/xml"),
         ("/van-ban/", "text/html"),
     ],
 )
-def test_html_feeds_and_manifest_have_short_cache(port: int, path: str, kind: str) -> None:
+def test_html_feeds_and_manifest_are_revalidated(port: int, path: str, kind: str) -> None:
     response = get(port, HOSTS["phuong_hoan_kiem"], path)
     assert response.status == 200
     assert (response.getheader("Content-Type") or "").startswith(kind)
@@ -241,3 +255,92 @@ def test_inline_hashes_skip_data_blocks_and_external_scripts(tmp_path: Path) -> 
     assert styles == (f"'sha256-{digest}'",)
     digest = base64.b64encode(hashlib.sha256(b"run()").digest()).decode()
     assert scripts == (f"'sha256-{digest}'",)
+
+
+# --- HTTPS, as written by default (certificates from a throwaway CA) -------------------
+
+
+@pytest.fixture(scope="module")
+def https(
+    demo_public: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, int, ssl.SSLContext, Path]]:
+    """nginx with the default (TLS) configuration: (http port, https port, client context,
+    ACME webroot)."""
+    if nginx_binary() is None:
+        missing("nginx is not installed", "apt-get install nginx")
+    work = tmp_path_factory.mktemp("https")
+    plain, secure = free_port(), free_port()
+    tls, ca = local_tls(work / "certs", [*HOSTS.values(), PROVINCE_HOST], f"127.0.0.1:{secure}")
+    text = nginx_conf(
+        Project.discover(REPO), demo_public, "ha_noi", listen=f"127.0.0.1:{plain}", tls=tls
+    )
+    conf = work / "ha_noi.conf"
+    conf.write_text(text, encoding="utf-8")
+    context = ssl.create_default_context(cafile=str(ca))
+    with running_nginx(conf, work / "prefix", secure):  # nginx -t runs first
+        yield plain, secure, context, tls.acme_root
+
+
+def get_https(port: int, context: ssl.SSLContext, host: str, path: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=context)
+    connection.sock = context.wrap_socket(
+        socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname=host
+    )
+    connection.request("GET", path, headers={"Host": host, "Accept-Encoding": "gzip"})
+    response = connection.getresponse()
+    response.body = response.read()  # type: ignore[attr-defined]
+    connection.close()
+    return response
+
+
+@pytest.mark.parametrize("host", [*HOSTS.values(), PROVINCE_HOST])
+def test_https_answers_with_its_certificate_and_headers(
+    https: tuple[int, int, ssl.SSLContext, Path], host: str
+) -> None:
+    _, secure, context, _ = https
+    response = get_https(secure, context, host, "/")  # the certificate is verified for host
+    assert response.status == 200
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
+    assert response.getheader("Cache-Control") == SHORT_CACHE
+    assert_security_headers(response)
+    missing_page = get_https(secure, context, host, "/khong-co/")
+    assert missing_page.status == 404
+    assert missing_page.getheader("Strict-Transport-Security") == "max-age=31536000"
+
+
+@pytest.mark.parametrize("host", [*HOSTS.values(), PROVINCE_HOST])
+def test_http_redirects_to_https_with_301(
+    https: tuple[int, int, ssl.SSLContext, Path], host: str
+) -> None:
+    plain, secure, _, _ = https
+    response = get(plain, host, "/van-ban/?trang=2")
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{host}:{secure}/van-ban/?trang=2"
+
+
+def test_http_still_answers_acme_challenges(https: tuple[int, int, ssl.SSLContext, Path]) -> None:
+    plain, _, _, acme = https
+    token = acme / ".well-known" / "acme-challenge" / "abc123"
+    token.parent.mkdir(parents=True, exist_ok=True)
+    token.write_text("abc123.key", encoding="utf-8")
+    response = get(plain, HOSTS["phuong_hoan_kiem"], "/.well-known/acme-challenge/abc123")
+    assert response.status == 200 and response.body == b"abc123.key"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "path,kind",
+    [
+        ("/feeds/rss.xml", "application/rss+xml"),
+        ("/feeds/atom.xml", "application/atom+xml"),
+        ("/site.json", "application/json"),
+        ("/van-ban/", "text/html"),
+    ],
+)
+def test_https_media_types(
+    https: tuple[int, int, ssl.SSLContext, Path], path: str, kind: str
+) -> None:
+    _, secure, context, _ = https
+    response = get_https(secure, context, HOSTS["phuong_hoan_kiem"], path)
+    assert response.status == 200
+    assert (response.getheader("Content-Type") or "").startswith(kind)
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"

@@ -15,14 +15,23 @@ Choices, each for a reason:
 - gzip for text types: pages are read on cheap phones over slow links (Circular 26/2020).
 - Material's fingerprinted assets (`bundle.<hash>.min.js`, `main.<hash>.min.css`, the
   search worker) change name when they change, so they are cached for a year and
-  `immutable`; other assets for an hour; HTML, feeds, `site.json` and the search index for
-  five minutes, so a published correction reaches readers quickly; `thiet-yeu.json`, which
-  the emergency banner and the bulletin boards poll every minute, for one minute.
+  `immutable`; other assets for an hour; HTML, feeds, `site.json` and the search index are
+  revalidated on every use (`no-cache`, answered by a 304 when unchanged), so a published
+  correction reaches readers at once; `thiet-yeu.json`, which the emergency banner and
+  the bulletin boards poll every minute, may be kept one minute.
 - Content-Security-Policy with `script-src 'self'` and no 'unsafe-inline': congxa's theme
   moves Material's inline bootstrap scripts into `assets/javascripts/congxa.js`. Inline
   `<style>` blocks that remain (a unit's own primary colour; the province page's styles)
   are allowed by their SHA-256 hash, read from the published pages, not by 'unsafe-inline'.
   `img-src data:` is needed because Material's CSS draws its icons from data: URIs.
+- HTTPS by default: each host gets a `listen 443 ssl http2` server and a port-80 server that
+  only answers ACME http-01 challenges and redirects everything else with a 301; HSTS
+  (one year, without includeSubDomains: a province domain's other hosts are not congxa's).
+  Certificates are read from `<certificates>/<host>/fullchain.pem` and `privkey.pem`, the
+  layout certbot writes, listed in one marked block at the top of the file. `tls=None`
+  writes plain-http servers instead (behind a proxy that terminates TLS, or for tests).
+- Feeds are sent as application/rss+xml and application/atom+xml (mime.types would say
+  text/xml), site.json and the search index as application/json.
 - No third-party origin anywhere: a commune page must not leak its readers to anyone.
 - Uploaded files never run on the site's origin: everything under `files/` (a unit's or
   the province's) is sent as a download (`Content-Disposition: attachment`) with a
@@ -42,7 +51,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,7 +63,10 @@ from generator.source.siteurl import normalise_site_url
 CONF_NAME = "nginx.conf"
 LONG_CACHE = "public, max-age=31536000, immutable"
 ASSET_CACHE = "public, max-age=3600"
-SHORT_CACHE = "public, max-age=300"
+SHORT_CACHE = "no-cache"
+HSTS = "max-age=31536000"
+CERTIFICATES = Path("/etc/letsencrypt/live")
+ACME_ROOT = Path("/var/www/letsencrypt")
 # feeds/thiet-yeu.json (and the province's thiet-yeu.json): banners and bulletin boards
 # poll it every minute and revalidate; a proxy may keep it a minute at most.
 LIVE_CACHE = "public, max-age=60"
@@ -83,6 +95,25 @@ _DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?application/(?:ld\+)?json""", re.I
 
 
 @dataclass(frozen=True)
+class Tls:
+    """HTTPS for every host: where nginx listens and where the certificates are."""
+
+    listen: str = "443"
+    certificates: Path = CERTIFICATES  # <certificates>/<host>/fullchain.pem, privkey.pem
+    acme_root: Path = ACME_ROOT  # webroot for certbot's http-01 challenges
+
+    def certificate(self, host: str) -> Path:
+        return self.certificates / host / "fullchain.pem"
+
+    def key(self, host: str) -> Path:
+        return self.certificates / host / "privkey.pem"
+
+    def origin(self, host: str) -> str:
+        port = self.listen.rsplit(":", 1)[-1]
+        return f"https://{host}" + ("" if port == "443" else f":{port}")
+
+
+@dataclass(frozen=True)
 class Host:
     """One server block: who it answers for, what it serves, which inline styles it allows."""
 
@@ -91,6 +122,7 @@ class Host:
     label: str
     style_hashes: tuple[str, ...] = ()
     script_hashes: tuple[str, ...] = ()
+    hsts: bool = False  # served over https: tell browsers to keep to it
 
 
 def inline_hashes(page: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -221,12 +253,18 @@ def csp(host: Host) -> str:
 
 
 def _headers(
-    host: Host, cache: str, indent: str, *, download: bool = False, sandbox: bool = False
+    host: Host,
+    cache: str,
+    indent: str,
+    *,
+    download: bool = False,
+    sandbox: bool = False,
 ) -> list[str]:
     # add_header in a location replaces every add_header of the server, so each location
     # repeats the full set; `always` puts them on 404s too.
     policy = f"{SANDBOX_CSP}; frame-ancestors 'none'" if download or sandbox else csp(host)
-    lines = [
+    lines = [f'{indent}add_header Strict-Transport-Security "{HSTS}" always;'] if host.hsts else []
+    lines += [
         f'{indent}add_header Cache-Control "{cache}" always;',
         f'{indent}add_header Content-Security-Policy "{policy}" always;',
         f'{indent}add_header X-Content-Type-Options "nosniff" always;',
@@ -288,12 +326,65 @@ def _uploads(host: Host, prefix: str) -> list[str]:
     ]
 
 
-def server_block(host: Host, listen: str, *, province: bool = False) -> str:
-    """One nginx `server` for one host."""
+def redirect_block(host: Host, listen: str, tls: Tls) -> str:
+    """Port 80 for one host: ACME http-01 challenges, and a 301 to https for the rest."""
+    return (
+        "\n".join(
+            [
+                f"# {comment(host.label)}: http → https",
+                "server {",
+                f"    listen {listen};",
+                f"    server_name {host.name};",
+                "    server_tokens off;",
+                "    location ^~ /.well-known/acme-challenge/ {",
+                f"        root {_quoted(tls.acme_root)};",
+                "        default_type text/plain;",
+                "    }",
+                "    location / {",
+                f"        return 301 {tls.origin(host.name)}$request_uri;",
+                "    }",
+                "}",
+            ]
+        )
+        + "\n"
+    )
+
+
+def _feeds(host: Host, prefix: str) -> list[str]:
+    """Feeds with their own media types (mime.types says text/xml for any .xml)."""
+    p = prefix
+    out = []
+    for pattern, kind in (
+        ("feeds/atom\\.xml", "application/atom+xml"),
+        ("feeds/(?!sitemap\\.xml$)[a-z0-9-]+\\.xml", "application/rss+xml"),
+    ):
+        out += [
+            f'    location ~ "^{p}/{pattern}$" {{',
+            f"        types {{ {kind} xml; }}",
+            *_headers(host, SHORT_CACHE, "        "),
+            "    }",
+        ]
+    return out
+
+
+def server_block(host: Host, listen: str, *, province: bool = False, tls: Tls | None = None) -> str:
+    """One nginx `server` for one host (https when `tls` is given)."""
+    if tls is None:
+        listening = [f"    listen {listen};"]
+    else:
+        listening = [
+            f"    listen {tls.listen} ssl http2;",
+            "    # Certificate files: see the TLS block at the top of this file.",
+            f"    ssl_certificate {_quoted(tls.certificate(host.name))};",
+            f"    ssl_certificate_key {_quoted(tls.key(host.name))};",
+            "    ssl_protocols TLSv1.2 TLSv1.3;",
+            "    ssl_session_cache shared:congxa_tls:10m;",
+            "    ssl_session_timeout 1d;",
+        ]
     lines = [
         f"# {comment(host.label)}",
         "server {",
-        f"    listen {listen};",
+        *listening,
         f"    server_name {host.name};",
         f"    root {_quoted(host.root)};",
         "    index index.html;",
@@ -321,6 +412,7 @@ def server_block(host: Host, listen: str, *, province: bool = False) -> str:
         "        return 404;",
         "    }",
         *_uploads(host, "(?:/[^/]+)?" if province else ""),
+        *_feeds(host, "(?:/[^/]+)?" if province else ""),
         f'    location ~ "{FINGERPRINTED}" {{',
         *_headers(host, LONG_CACHE, "        "),
         "    }",
@@ -349,10 +441,12 @@ def nginx_conf(
     province_folder: str,
     listen: str = "80",
     province_host: str | None = None,
+    tls: Tls | None = Tls(),
 ) -> str:
     """The text of a province's nginx configuration (see `write_nginx_conf`)."""
-    if _LISTEN.fullmatch(listen) is None:
-        raise ValueError(f"not an nginx listen value (port or address:port): {listen!r}")
+    for value in (listen, *([tls.listen] if tls else [])):
+        if _LISTEN.fullmatch(value) is None:
+            raise ValueError(f"not an nginx listen value (port or address:port): {value!r}")
     if province_host is not None and not valid_host(province_host):
         raise ValueError(f"not a host name: {province_host!r}")
     out = out.resolve()
@@ -376,9 +470,40 @@ def nginx_conf(
         "# Generated: edit the commune files and rebuild instead of this file.",
     ]
     head += [f"# Không phục vụ (not served): {comment(note)}" for note in notes]
-    blocks = [server_block(h, listen) for h in hosts]
-    blocks.append(server_block(province, listen, province=True))
+    every = [*hosts, province]
+    if tls is not None:
+        head += tls_notes(every, tls)
+        every = [replace(h, hsts=True) for h in every]
+    blocks = []
+    for index, host in enumerate(every):
+        if tls is not None:
+            blocks.append(redirect_block(host, listen, tls))
+        blocks.append(server_block(host, listen, province=index == len(hosts), tls=tls))
     return "\n".join(head) + "\n\n" + "\n".join(blocks)
+
+
+def tls_notes(hosts: list[Host], tls: Tls) -> list[str]:
+    """The one place that says which certificate files each host needs, and how to get them."""
+    names = [h.name for h in hosts]
+    lines = [
+        "#",
+        "# ==== TLS certificates (chứng chỉ TLS) =====================================",
+        "# Each https server below reads <dir>/<host>/fullchain.pem and privkey.pem, the",
+        f"# layout certbot writes; <dir> is {comment(str(tls.certificates))}. Needed files:",
+    ]
+    lines += [
+        f"#   {h}: {comment(str(tls.certificate(h)))}, {comment(str(tls.key(h)))}" for h in names
+    ]
+    lines += [
+        "# Obtain them from an ACME authority (Let's Encrypt) with certbot, one per host; port 80",
+        f"# serves the challenges from {comment(str(tls.acme_root))}:",
+        *(f"#   certbot certonly --webroot -w {comment(str(tls.acme_root))} -d {h}" for h in names),
+        "# (the very first time, before nginx can start with these files: stop nginx and use",
+        "# `certbot certonly --standalone -d <host>`). Renewal is certbot's own timer; add",
+        "# --deploy-hook 'systemctl reload nginx' so nginx picks up the new files.",
+        "# ============================================================================",
+    ]
+    return lines
 
 
 def write_nginx_conf(
@@ -387,13 +512,16 @@ def write_nginx_conf(
     province_folder: str,
     listen: str = "80",
     province_host: str | None = None,
+    tls: Tls | None = Tls(),
 ) -> Path:
     """Write `out/<province_folder>/nginx.conf` (atomically) and return its path.
 
-    `listen` is nginx's listen value ("80", "127.0.0.1:8080"); `province_host` names the
-    province page's host (default: the domain the units share, e.g. "hanoi.gov.vn").
+    `listen` is nginx's listen value for http ("80", "127.0.0.1:8080"); `tls` the https
+    side (default: port 443, certificates where certbot puts them); with `tls=None` the
+    hosts are served over plain http on `listen`. `province_host` names the province
+    page's host (default: the domain the units share, e.g. "hanoi.gov.vn").
     """
-    text = nginx_conf(project, out, province_folder, listen, province_host)
+    text = nginx_conf(project, out, province_folder, listen, province_host, tls)
     target = out / province_folder / CONF_NAME
     tmp = target.with_name(f".{CONF_NAME}.{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")

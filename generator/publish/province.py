@@ -147,6 +147,7 @@ _PROVINCE_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="congxa {{ version }}">
 <title>{{ title }}</title>
+<link rel="icon" href="data:,">{# no icon of its own: no request for /favicon.ico #}
 <link rel="alternate" type="application/rss+xml" title="{{ province }}: tin mới" href="feeds/rss.xml">
 <style>
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1a1a1a;line-height:1.5}
@@ -197,7 +198,7 @@ def province_page(
             row["href"] = "./" + quote(folder) + "/"
             row["state"] = f"{data.get('posts', 0)} bài"
         else:
-            row["state"] = "chưa có trang (no page yet)"
+            row["state"] = "chưa có trang"
         rows.append(row)
     html = _province_template().render(
         version=__version__,

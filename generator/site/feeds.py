@@ -76,7 +76,21 @@ def write_feeds(site: Site, site_dir: Path) -> list[Path]:
         target = site_dir / spec.path
         write_if_changed(target, render_feed(site, spec))
         written.append(target)
+    # Material's bundle fetches a `sitemap.xml` beside every <link rel="alternate"> of a page
+    # (to map language alternates), so each feed link in the head costs a request for
+    # feeds/sitemap.xml. An empty sitemap answers it: no 404 in the server's log or the
+    # browser's console, and no page listed twice (the site's sitemap is /sitemap.xml).
+    target = site_dir / FEEDS_SITEMAP
+    write_if_changed(target, EMPTY_SITEMAP)
+    written.append(target)
     return written
+
+
+FEEDS_SITEMAP = "feeds/sitemap.xml"
+EMPTY_SITEMAP = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n'
+)
 
 
 def render_feed(site: Site, spec: FeedSpec) -> bytes:

@@ -13,10 +13,15 @@ rendering (generator/site/sanitize.py).
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import posixpath
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 
@@ -26,9 +31,12 @@ from generator.site.urls import (
     attachment_path,
     feeds,
     post_url,
+    province_shared_dir,
     relative,
     section_url,
+    site_content_dir,
 )
+from generator.source.containment import refusal
 from generator.source.essential import categories, priority_title
 from generator.source.model import Post, Site
 from generator.source.profile import Section
@@ -66,16 +74,19 @@ def fmt_date(post: Post) -> str:
     return f'<time datetime="{post.date.isoformat()}">{post.date:%d/%m/%Y}</time>'
 
 
-def front(title: str, description: str = "") -> str:
+def front(title: str, description: str = "", *, hide_toc: bool = False) -> str:
     lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
     if description:
         lines.append(f"description: {json.dumps(description, ensure_ascii=False)}")
+    if hide_toc:
+        # Lists and tables have no table of contents: the content takes the width instead.
+        lines.append("hide: [toc]")
     return "\n".join(lines + ["---", ""])
 
 
 def build_pages(site: Site) -> list[Page]:
     """Every page of the site: home, each profile section (paginated), each post."""
-    pages = [home_page(site)]
+    pages = [home_page(site), feeds_page(site)]
     for section in site.profile.sections:
         pages.extend(section_pages(site, section))
     for post in site.posts:
@@ -95,7 +106,8 @@ def _item(site: Site, post: Post, here: str, *, summary: bool = True) -> str:
         f' <span class="cx-date">{fmt_date(post)}</span>'
     )
     if summary and post.summary:
-        item += f'<br><span class="cx-summary">{text(post.summary)}</span>'
+        # The space keeps the date and the summary apart in the search index's text.
+        item += f'<br> <span class="cx-summary">{text(post.summary)}</span>'
     return item + "</li>"
 
 
@@ -107,13 +119,60 @@ def _list(site: Site, posts: list[Post], here: str, **kw: bool) -> str:
     )
 
 
+HOME_NEWS_SECTIONS = 4  # main sections shown with their latest posts on the home page
+HOME_DOCUMENTS = 5
+FEEDS_URL = "nhan-tin/"
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_HTML_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def first_image(post: Post, usable: Callable[[str], bool]) -> str | None:
+    """The site path of the first image of a post's body that the site may publish."""
+    found = [m for rx in (_MD_IMAGE, _HTML_IMAGE) for m in rx.finditer(post.body)]
+    for match in sorted(found, key=lambda m: m.start()):
+        target = unquote(match[1].split("#", 1)[0].split("?", 1)[0])
+        if not target or "://" in target or target.startswith(("/", "data:")):
+            continue
+        path = posixpath.normpath(posixpath.join(post.section, target))
+        if not path.startswith("..") and usable(path):
+            return path
+    return None
+
+
+def _publishable(site: Site, path: str) -> bool:
+    """A file at `path` of the site (under the unit's or the province's shared folder) that
+    the containment rule lets through (generator/source/containment.py)."""
+    for root in (site_content_dir(site), province_shared_dir(site)):
+        candidate = root / path
+        if os.path.lexists(candidate):
+            return refusal(candidate, [root], site.files) is None
+    return False
+
+
+def _news_item(post: Post, here: str, usable: Callable[[str], bool]) -> str:
+    image = first_image(post, usable)
+    thumb = ""
+    if image:
+        thumb = (
+            f'<img class="cx-thumb" src="{href(relative(here, image))}" alt="" '
+            'loading="lazy" width="96" height="64"> '
+        )
+    return (
+        f'<li class="cx-news__item">{thumb}<a href="{href(relative(here, post_url(post)))}">'
+        f'{text(post.title)}</a> <span class="cx-date">{fmt_date(post)}</span></li>'
+    )
+
+
 def home_page(site: Site) -> Page:
+    """A portal's front page: urgent notices, news of the main sections, the newest
+    documents, quick links and how to reach the committee."""
     unit = site.unit
+    a = unit.agency
     out = [
-        front(unit.name, f"Trang thông tin điện tử {unit.agency.name}"),
-        f"# {text(unit.agency.name)}\n",
+        front(unit.name, f"Trang thông tin điện tử {a.name}", hide_toc=True),
+        f"# {text(a.name)}\n",
         (
-            f'<p class="cx-lead">Trang thông tin điện tử của {text(unit.agency.name)}, '
+            f'<p class="cx-lead">Trang thông tin điện tử của {text(a.name)}, '
             f"{text(unit.province_name)}.</p>\n"
         ),
     ]
@@ -125,19 +184,84 @@ def home_page(site: Site) -> Page:
         )
         out.append(_list(site, essential, ""))
         out.append("</section>\n")
+    news: list[str] = []
+    usable = functools.partial(_publishable, site)
     for section in site.profile.sections:
-        posts = site.in_section(section) if section.takes_posts else []
-        if not posts:
+        posts = site.in_section(section) if section.kind == "posts" else []
+        if not posts or len(news) >= HOME_NEWS_SECTIONS:
             continue
-        out.append(f'<h2 id="{section.id}">{text(section.title)}</h2>\n')
-        out.append(_list(site, posts[:HOME_ITEMS_PER_SECTION], "", summary=False))
+        more = ""
         if len(posts) > HOME_ITEMS_PER_SECTION:
-            out.append(
-                f'<p><a href="{href(section.id)}/">Xem tất cả {len(posts)} bài '
+            more = (
+                f'<p class="cx-more"><a href="{href(section.id)}/">Xem tất cả {len(posts)} bài '
                 f"{text(section.title.lower())}</a></p>\n"
             )
-    out.append(feeds_block(site, ""))
+        news.append(
+            f'<section class="cx-card" aria-labelledby="{section.id}">\n'
+            f'<h2 id="{section.id}"><a href="{href(section.id)}/">{text(section.title)}</a></h2>\n'
+            '<ul class="cx-news">\n'
+            + "\n".join(_news_item(p, "", usable) for p in posts[:HOME_ITEMS_PER_SECTION])
+            + f"\n</ul>\n{more}</section>\n"
+        )
+    side = []
+    documents = next((s for s in site.profile.sections if s.kind == "documents"), None)
+    if documents is not None and site.in_section(documents):
+        items = []
+        for post in site.in_section(documents)[:HOME_DOCUMENTS]:
+            number = text(post.document.number) if post.document and post.document.number else ""
+            label = f'<span class="cx-doc-number">{number}</span> ' if number else ""
+            items.append(
+                f'<li>{label}<a href="{href(relative("", post_url(post)))}">'
+                f'{text(post.title)}</a> <span class="cx-date">{fmt_date(post)}</span></li>'
+            )
+        side.append(
+            f'<section class="cx-card" aria-labelledby="{documents.id}">\n'
+            f'<h2 id="{documents.id}"><a href="{href(documents.id)}/">Văn bản mới</a></h2>\n'
+            '<ul class="cx-news">\n' + "\n".join(items) + "\n</ul>\n</section>\n"
+        )
+    if unit.links:
+        side.append(
+            '<section class="cx-card" aria-labelledby="lien-ket">\n'
+            '<h2 id="lien-ket">Liên kết nhanh</h2>\n<ul class="cx-links">\n'
+            + "\n".join(
+                f'<li><a href="{href(link.url)}">{text(link.title)}</a></li>' for link in unit.links
+            )
+            + "\n</ul>\n</section>\n"
+        )
+    contacts = next((s for s in site.profile.sections if s.kind == "contacts"), None)
+    side.append(
+        '<section class="cx-card" aria-labelledby="lien-he-nhanh">\n'
+        '<h2 id="lien-he-nhanh">Liên hệ</h2>\n<dl class="cx-contact">'
+        f" <dt>Địa chỉ</dt> <dd>{text(a.address)}</dd>"
+        f" <dt>Điện thoại</dt> <dd>{text(a.phone)}</dd>"
+        f' <dt>Thư điện tử</dt> <dd><a href="mailto:{href(a.email)}">{text(a.email)}</a></dd>'
+        "</dl>\n"
+        + (
+            f'<p class="cx-more"><a href="{href(contacts.id)}/">Thông tin liên hệ đầy đủ</a></p>\n'
+            if contacts is not None
+            else ""
+        )
+        + "</section>\n"
+    )
+    out.append(
+        '<div class="cx-home">\n<div class="cx-home__main">\n'
+        + "".join(news)
+        + '</div>\n<div class="cx-home__side">\n'
+        + "".join(side)
+        + "</div>\n</div>\n"
+    )
     return Page("index.md", "", unit.name, "\n".join(out))
+
+
+def feeds_page(site: Site) -> Page:
+    """One page listing every feed ("Nhận tin (RSS)"), linked from every page's footer."""
+    title = "Nhận tin (RSS)"
+    body = (
+        front(title, f"Nhận tin mới của {site.unit.agency.name} bằng RSS/Atom", hide_toc=True)
+        + f"# {text(title)}\n\n"
+        + feeds_block(site, FEEDS_URL)
+    )
+    return Page("nhan-tin/index.md", FEEDS_URL, title, body)
 
 
 def feeds_block(site: Site, here: str) -> str:
@@ -148,10 +272,10 @@ def feeds_block(site: Site, here: str) -> str:
         f'<li><a href="{href(relative(here, url))}">{text(label)}</a></li>' for url, label in rows
     )
     return (
-        '<h2 id="theo-doi">Theo dõi (feeds)</h2>\n<p>Nhận tin mới bằng trình đọc tin '
-        f'(RSS/Atom) hoặc hệ thống thông tin nguồn:</p>\n<ul class="cx-feeds">\n{items}\n'
-        f'</ul>\n<p><a href="{href(relative(here, MANIFEST))}">Dữ liệu mô tả trang '
-        "(site.json)</a></p>\n"
+        "<p>Nhận tin mới bằng trình đọc tin (RSS/Atom) hoặc hệ thống thông tin nguồn: chép "
+        'địa chỉ của một mục dưới đây vào trình đọc tin.</p>\n<ul class="cx-feeds">\n'
+        f'{items}\n</ul>\n<p><a href="{href(relative(here, MANIFEST))}">Dữ liệu mô tả '
+        "trang (site.json)</a></p>\n"
     )
 
 
@@ -167,7 +291,7 @@ def section_pages(site: Site, section: Section) -> list[Page]:
         url = section_url(section.id, number)
         chunk = posts[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         title = section.title if number == 1 else f"{section.title} (trang {number})"
-        out = [front(title), f"# {text(title)}\n"]
+        out = [front(title, hide_toc=True), f"# {text(title)}\n"]
         if number == 1 and section.kind == "intro":
             out.append(intro_block(site))
         if number == 1 and section.kind == "contacts":
@@ -199,6 +323,32 @@ def pager(section_id: str, number: int, total: int, here: str) -> str:
     )
 
 
+def table(cls: str, headers: list[str], rows: list[list[str]], caption: str = "") -> str:
+    """A data table whose cells carry their column's header as `data-label`.
+
+    On a phone congxa.css lays each row out as a block, one labelled line per cell
+    ("Số, ký hiệu: 215/QĐ-UBND"), instead of squeezing five columns into 360 px.
+    """
+    # Cells are joined by a space: the search index takes a page's text without its tags.
+    head = " ".join(f'<th scope="col">{text(h)}</th>' for h in headers)
+    body = "\n".join(
+        "<tr>"
+        + " ".join(
+            f'<td data-label="{text(h)}">{cell}</td>' for h, cell in zip(headers, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption>{text(caption)}</caption>\n" if caption else ""
+    return (
+        f'<table class="cx-table {cls}">\n{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        f"{body}\n</tbody>\n</table>\n"
+    )
+
+
+DOCUMENT_COLUMNS = ["Số, ký hiệu", "Loại văn bản", "Ngày ban hành", "Trích yếu", "Tệp"]
+
+
 def documents_table(site: Site, posts: list[Post], here: str) -> str:
     rows = []
     for post in posts:
@@ -211,36 +361,25 @@ def documents_table(site: Site, posts: list[Post], here: str) -> str:
         if files:
             target = relative(here, attachment_path(site, files[0]))
             link = f'<a href="{href(target)}">Tải về <span class="cx-sr">{number}</span></a>'
-        rows.append(
-            f"<tr><td>{number}</td><td>{kind}</td><td>{issued}</td>"
-            f'<td><a href="{href(relative(here, post_url(post)))}">{text(post.title)}</a>'
-            f"</td><td>{link}</td></tr>"
-        )
-    return (
-        '<table class="cx-documents">\n<caption>Danh sách văn bản, mới nhất trước</caption>\n'
-        '<thead><tr><th scope="col">Số, ký hiệu</th><th scope="col">Loại văn bản</th>'
-        '<th scope="col">Ngày ban hành</th><th scope="col">Trích yếu</th>'
-        '<th scope="col">Tệp</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n"
-    )
+        title = f'<a href="{href(relative(here, post_url(post)))}">{text(post.title)}</a>'
+        rows.append([number, kind, issued, title, link])
+    return table("cx-documents", DOCUMENT_COLUMNS, rows, "Danh sách văn bản, mới nhất trước")
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 .()-]{5,24}")
+PEOPLE_COLUMNS = ["Họ và tên", "Chức vụ", "Điện thoại", "Thư điện tử"]
 
 
 def _person_rows(people: list[tuple[str, str, str | None, str | None]]) -> str:
     rows = []
     for name, title, phone, email in people:
         mail = f'<a href="mailto:{href(email)}">{text(email)}</a>' if email else ""
-        rows.append(
-            f"<tr><td>{text(name)}</td><td>{text(title)}</td>"
-            f"<td>{text(phone or '')}</td><td>{mail}</td></tr>"
-        )
-    return (
-        '<table class="cx-people">\n<thead><tr><th scope="col">Họ và tên</th>'
-        '<th scope="col">Chức vụ</th><th scope="col">Điện thoại</th>'
-        '<th scope="col">Thư điện tử</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n"
-    )
+        tel = str(text(phone or ""))
+        if phone and _PHONE.fullmatch(phone):
+            # A plain number becomes a link a phone can call.
+            tel = f'<a href="tel:{re.sub(r"[^0-9+]", "", phone)}">{tel}</a>'
+        rows.append([text(name), text(title), tel, mail])
+    return table("cx-people", PEOPLE_COLUMNS, rows)
 
 
 def intro_block(site: Site) -> str:
@@ -293,11 +432,14 @@ def contacts_block(site: Site) -> str:
     return "\n".join(out)
 
 
+ESSENTIAL_COLUMNS = ["Mức độ", "Tiêu đề", "Nhóm thông tin", "Ngày đăng"]
+
+
 def essential_page(site: Site, section: Section) -> Page:
     url = section_url(section.id)
     items = site.active_essential()
     out = [
-        front(section.title),
+        front(section.title, hide_toc=True),
         f"# {text(section.title)}\n",
         (
             "<p>Thông tin thiết yếu đang có hiệu lực (Nghị định 49/2024/NĐ-CP), khẩn cấp "
@@ -309,19 +451,17 @@ def essential_page(site: Site, section: Section) -> Page:
         for post in items:
             assert post.essential is not None
             rows.append(
-                f'<tr><td><span class="cx-badge cx-badge--{post.essential.priority}">'
-                f"{text(priority_title(post.essential.priority))}</span></td>"
-                f'<td><a href="{href(relative(url, post_url(post)))}">{text(post.title)}</a>'
-                f"</td><td>{text(categories().get(post.essential.category, ''))}</td>"
-                f"<td>{fmt_date(post)}</td></tr>"
+                [
+                    (
+                        f'<span class="cx-badge cx-badge--{post.essential.priority}">'
+                        f"{text(priority_title(post.essential.priority))}</span>"
+                    ),
+                    f'<a href="{href(relative(url, post_url(post)))}">{text(post.title)}</a>',
+                    str(text(categories().get(post.essential.category, ""))),
+                    fmt_date(post),
+                ]
             )
-        out.append(
-            '<table class="cx-essential-table">\n<thead><tr><th scope="col">Mức độ</th>'
-            '<th scope="col">Tiêu đề</th><th scope="col">Nhóm thông tin</th>'
-            '<th scope="col">Ngày đăng</th></tr></thead>\n<tbody>\n'
-            + "\n".join(rows)
-            + "\n</tbody>\n</table>\n"
-        )
+        out.append(table("cx-essential-table", ESSENTIAL_COLUMNS, rows))
     else:
         out.append('<p class="cx-empty">Hiện không có thông tin thiết yếu.</p>\n')
     return Page(f"{section.id}/index.md", url, section.title, "\n".join(out), section=section.id)

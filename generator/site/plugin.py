@@ -30,6 +30,7 @@ from generator.site.pages import Page
 from generator.site.published import Published, published
 from generator.site.sanitize import sanitize
 from generator.site.search import fold_search_index
+from generator.site.theme import complete_chrome
 from generator.site.urls import SITEMAP, SITEMAP_GZ
 from generator.source.containment import real
 from generator.source.model import Site
@@ -132,7 +133,7 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str | None:
         # Material puts autocomplete="off" on its drawer and search checkboxes, which HTML
         # does not allow on checkboxes (the Nu HTML Checker reports it).
-        return _CHECKBOX_AUTOCOMPLETE.sub(r"\1>", output)
+        return complete_chrome(_CHECKBOX_AUTOCOMPLETE.sub(r"\1>", output))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.asset_store is not None:

@@ -83,7 +83,8 @@ _ATTRIBUTES = {
     "*": _COMMON,
     "a": {"href", "hreflang", "download"},
     "img": {"src", "alt", "width", "height", "loading"},
-    "td": {"colspan", "rowspan", "align"},
+    # data-label: the column's name, shown before each cell when a phone stacks a row.
+    "td": {"colspan", "rowspan", "align", "data-label"},
     "th": {"colspan", "rowspan", "align", "scope"},
     "time": {"datetime"},
     "ol": {"start", "type"},

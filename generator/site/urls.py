@@ -71,26 +71,6 @@ def attachment_path(site: Site, attachment: Attachment) -> str:
     return shared_file_path(site, attachment.path.relative_to(province_shared_dir(site)))
 
 
-def published_files(site: Site) -> dict[str, Path]:
-    """Every file (not Markdown) of the unit's folder and of the province's shared folder,
-    by the path it is published at: posts may link or show them without listing them."""
-    found: dict[str, Path] = {}
-    for root in (site_content_dir(site), province_shared_dir(site)):
-        if not root.is_dir():
-            continue
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root)
-            if (
-                path.suffix == ".md"
-                or not path.is_file()
-                or any(part.startswith((".", "~$")) for part in rel.parts)
-                or rel.parts[0] == INBOX_FOLDER
-            ):
-                continue
-            found.setdefault(attachment_path(site, Attachment(path, path.name, 0)), path)
-    return found
-
-
 def shared_file_path(site: Site, rel: Path) -> str:
     """Where a file of the province's shared folder (at `rel` there) is published."""
     shadowed = os.path.lexists(site_content_dir(site) / rel)

@@ -13,6 +13,8 @@ const require = createRequire(import.meta.url);
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+// A second engine: HTML_CodeSniffer's WCAG 2 AA standard, errors only (not warnings/notices).
+const htmlcsSource = fs.readFileSync(require.resolve("html_codesniffer/build/HTMLCS.js"), "utf8");
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 360, height: 740 };
 
@@ -25,6 +27,9 @@ const browser = await chromium.launch({
   headless: true,
   args: [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    // The test's certificates come from a throwaway CA: trust exactly their keys (unlike
+    // --ignore-certificate-errors, responses stay cacheable, so the weight test holds).
+    `--ignore-certificate-errors-spki-list=${cfg.spki.join(",")}`,
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     `--host-resolver-rules=${resolverRules}`,
   ],
@@ -34,6 +39,8 @@ const browser = await chromium.launch({
 async function newContext(viewport, extra = {}) {
   const context = await browser.newContext({ viewport, locale: "vi-VN", ...extra });
   const log = { requests: [], errors: [] };
+  // Console errors count too: a failed request ("Failed to load resource") or a CSP report.
+  context.on("console", (msg) => { if (msg.type() === "error") log.errors.push(`console: ${msg.text()} (${msg.location().url})`); });
   context.on("request", (req) => log.requests.push({ url: req.url(), page: req.frame()?.page()?.url?.() ?? null }));
   context.on("weberror", (err) => log.errors.push(`pageerror: ${err.error().message}`));
   await context.addInitScript(() => {
@@ -67,6 +74,17 @@ async function runAxe(page) {
     }));
   }, AXE_TAGS);
   return result;
+}
+
+async function runHtmlcs(page) {
+  await page.evaluate(htmlcsSource);
+  return page.evaluate(() => new Promise((resolve) => {
+    window.HTMLCS.process("WCAG2AA", document, () => {
+      resolve(window.HTMLCS.getMessages()
+        .filter((m) => m.type === window.HTMLCS.ERROR)
+        .map((m) => ({ code: m.code, msg: m.msg.slice(0, 200), html: (m.element.outerHTML || "").slice(0, 200) })));
+    }, () => resolve([{ code: "htmlcs-failed", msg: "HTML_CodeSniffer did not run", html: "" }]), "en");
+  }));
 }
 
 // Tab through the page from the top; what got focus, and whether it showed a focus ring.
@@ -138,6 +156,39 @@ async function horizontalOverflow(page) {
   });
 }
 
+// The cells of congxa's data tables as laid out: width, display and the label shown before.
+async function tableCells(page) {
+  return page.evaluate(() => [...document.querySelectorAll(".cx-table td")].map((td) => {
+    const cs = getComputedStyle(td);
+    const th = td.closest("table").querySelector("thead th");
+    return {
+      label: td.dataset.label || null,
+      text: td.textContent.trim().slice(0, 60),
+      width: Math.round(td.getBoundingClientRect().width),
+      display: cs.display,
+      before: getComputedStyle(td, "::before").content,
+      border: parseFloat(cs.borderTopWidth),
+      headerBackground: th ? getComputedStyle(th).backgroundColor : null,
+    };
+  }));
+}
+
+// The worst a clerk can type: a document number and a title without a single space.
+async function stressTable(page) {
+  await page.evaluate(() => {
+    const cells = document.querySelectorAll(".cx-documents tbody tr:first-child td");
+    cells[0].textContent = "12345/QĐ-UBND-" + "VPHĐNDUBNDTCKHĐTXDGTVT".repeat(6);
+    cells[3].querySelector("a").textContent = "Quychếtiếpcôngdân".repeat(12);
+  });
+  const overflow = await horizontalOverflow(page);
+  const table = await page.evaluate(() => {
+    const t = document.querySelector(".cx-documents").getBoundingClientRect();
+    const c = document.querySelector(".md-content").getBoundingClientRect();
+    return { right: Math.round(t.right), contentRight: Math.round(c.right) };
+  });
+  return { ...overflow, ...table };
+}
+
 async function printCheck(page) {
   await page.emulateMedia({ media: "print" });
   const r = await page.evaluate(() => {
@@ -171,11 +222,14 @@ for (const p of cfg.pages) {
   const page = await desk.context.newPage();
   const resp = await page.goto(p.url, { waitUntil: "networkidle" });
   out.status = resp.status();
+  out.headers = await resp.allHeaders();
+  out.cells = await tableCells(page);
   out.lang = await page.evaluate(() => document.documentElement.lang);
   out.langParts = await page.evaluate(() => [...new Set([...document.querySelectorAll("body [lang]")].map((e) => e.lang))]);
   // Screenshots first, before keyboard walks open drawers or move the scroll position.
   await page.screenshot({ path: shot(p.name, "1280x800"), fullPage: true });
   out.axe = await runAxe(page);
+  out.htmlcs = await runHtmlcs(page);
   if (p.unit) {
     const walk = await tabWalk(page, 250);
     const menu = await menuLinks(page);
@@ -190,6 +244,7 @@ for (const p of cfg.pages) {
     };
     out.print = await printCheck(page);
   }
+  if (p.stress) out.stress = await stressTable(page);
   if (p.pdf) await page.pdf({ path: path.join(cfg.artifacts, `${p.name}.pdf`), format: "A4" });
   Object.assign(out, await collectErrors(page, desk.log));
   out.offHost = offHost(desk.log.requests, host);
@@ -199,6 +254,7 @@ for (const p of cfg.pages) {
   const m = await mob.context.newPage();
   await m.goto(p.url, { waitUntil: "networkidle" });
   out.mobile = await horizontalOverflow(m);
+  out.mobile.cells = await tableCells(m);
   await m.screenshot({ path: shot(p.name, "360x740"), fullPage: true });
   if (p.unit) {
     // On a phone the menu sits in a drawer and the search in an overlay: Tab must reach
@@ -213,6 +269,7 @@ for (const p of cfg.pages) {
     };
   }
   Object.assign(out.mobile, await collectErrors(m, mob.log));
+  if (p.stress) out.mobile.stress = await stressTable(m);
   out.mobile.offHost = offHost(mob.log.requests, host);
   await m.close();
   report.pages[p.name] = out;

@@ -118,7 +118,9 @@ class Served:
         project = Project.discover(self.root, TODAY)
         summary = build_many(project, project.unit_files(), self.out, jobs=1)
         assert not summary.failed, [p.format() for r in summary.failed for p in r.problems]
-        self.conf = write_nginx_conf(project, self.out, "ha_noi", listen=f"127.0.0.1:{self.port}")
+        self.conf = write_nginx_conf(
+            project, self.out, "ha_noi", listen=f"127.0.0.1:{self.port}", tls=None
+        )
 
     def start(self) -> None:
         self.starts += 1

@@ -11,14 +11,19 @@ naming the install command (tests/tools.py); in CI (CI=true) it fails.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,7 +31,7 @@ from generator.publish.nginx import (
     write_nginx_conf,
 )
 from generator.source.project import Project
-from tests.nginx_runner import nginx_binary, running_nginx
+from tests.nginx_runner import local_tls, nginx_binary, running_nginx
 from tests.tools import missing
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +55,7 @@ PAGES = {
     "contacts": "lien-he/",
     "essential": "thong-tin-thiet-yeu/",
     "english": "en/",
+    "feeds": "nhan-tin/",
 }
 # (name, host, query, a path the results must link to)
 SEARCHES = [
@@ -67,20 +73,49 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    port: int  # https
+    http_port: int
+    access_log: Path
+    spki: list[str]  # the servers' public keys, which the browser is told to trust
+
+
+def spki_hash(chain: Path) -> str:
+    """base64 SHA-256 of a certificate's public key, as Chromium's SPKI allow-list takes it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    cert = x509.load_pem_x509_certificate(chain.read_bytes())
+    der = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
 @pytest.fixture(scope="module")
-def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The demo province behind a real nginx on 127.0.0.1, with congxa's nginx.conf."""
+def served(demo_public: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo province behind a real nginx on 127.0.0.1, with congxa's nginx.conf as it is
+    written for production (https, HSTS, CSP), certificates from a throwaway CA."""
     if nginx_binary() is None:
         missing("nginx is not installed", "apt-get install nginx")
-    port = free_port()
+    port, http_port = free_port(), free_port()
+    work = tmp_path_factory.mktemp("nginx")
+    hosts = [
+        urlsplit(json.loads(m.read_text(encoding="utf-8"))["site_url"]).hostname or ""
+        for m in sorted((demo_public / "ha_noi").glob("*/site.json"))
+    ]
+    tls, _ = local_tls(work / "certs", [*hosts, PROVINCE_HOST], f"127.0.0.1:{port}")
     project = Project.discover(REPO)
-    conf = write_nginx_conf(project, demo_public, "ha_noi", listen=f"127.0.0.1:{port}")
-    with running_nginx(conf, tmp_path_factory.mktemp("nginx"), port):
-        yield port
+    conf = write_nginx_conf(
+        project, demo_public, "ha_noi", listen=f"127.0.0.1:{http_port}", tls=tls
+    )
+    prefix = work / "prefix"
+    spki = sorted({spki_hash(tls.certificate(h)) for h in [*hosts, PROVINCE_HOST]})
+    with running_nginx(conf, prefix, port):
+        yield Served(port, http_port, prefix / "access.log", spki)
 
 
 @pytest.fixture(scope="module")
-def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def report(served: Served, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         missing("node is not installed", "apt-get install nodejs npm")
@@ -91,13 +126,19 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
             "npm packages missing",
             "(cd tests/browser && npm ci --ignore-scripts)",
         )
-    port = served
-    base = f"http://{UNIT_HOST}:{port}/"
+    port = served.port
+    base = f"https://{UNIT_HOST}:{port}/"
     pages = [
-        {"name": name, "url": base + path, "unit": True, "pdf": name == "post"}
+        {
+            "name": name,
+            "url": base + path,
+            "unit": True,
+            "pdf": name == "post",
+            "stress": name == "documents",
+        }
         for name, path in PAGES.items()
     ]
-    pages.append({"name": "province", "url": f"http://{PROVINCE_HOST}:{port}/", "unit": False})
+    pages.append({"name": "province", "url": f"https://{PROVINCE_HOST}:{port}/", "unit": False})
     work = tmp_path_factory.mktemp("browser")
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
@@ -106,7 +147,7 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         "hosts": [UNIT_HOST, OTHER_UNIT_HOST, PROVINCE_HOST],
         "pages": pages,
         "searches": [
-            {"name": n, "url": f"http://{h}:{port}/", "query": q, "expect": e}
+            {"name": n, "url": f"https://{h}:{port}/", "query": q, "expect": e}
             for n, h, q, e in SEARCHES
         ],
         "weight": {
@@ -114,6 +155,7 @@ def report(served: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
             "warm": base,
             "other": base + "thong-bao/tap-huan-phong-chay-chua-chay-ho-kinh-doanh/",
         },
+        "spki": served.spki,
         "artifacts": str(ARTIFACTS),
         "output": str(work / "report.json"),
     }
@@ -151,6 +193,11 @@ def test_axe_wcag21_aa_has_no_violations(report: dict[str, Any], name: str) -> N
     assert report["pages"][name]["axe"] == []
 
 
+@pytest.mark.parametrize("name", ALL_PAGES)
+def test_html_codesniffer_wcag2aa_has_no_errors(report: dict[str, Any], name: str) -> None:
+    assert report["pages"][name]["htmlcs"] == []
+
+
 @pytest.mark.parametrize("name", UNIT_PAGES)
 def test_keyboard_reaches_search_and_every_menu(report: dict[str, Any], name: str) -> None:
     keyboard = report["pages"][name]["keyboard"]
@@ -173,6 +220,42 @@ def test_phone_reaches_menu_and_search_by_keyboard(report: dict[str, Any], name:
 def test_no_horizontal_scrolling_at_360px(report: dict[str, Any], name: str) -> None:
     mobile = report["pages"][name]["mobile"]
     assert mobile["scroll"] <= mobile["width"] == 360, mobile["offenders"]
+
+
+TABLE_PAGES = ["documents", "essential", "contacts"]
+
+
+@pytest.mark.parametrize("name", TABLE_PAGES)
+def test_table_rows_read_as_labelled_blocks_on_a_phone(report: dict[str, Any], name: str) -> None:
+    cells = [c for c in report["pages"][name]["mobile"]["cells"] if c["display"] != "none"]
+    assert cells, "no data table on the page"
+    for cell in cells:
+        # One cell per line, as wide as the card (the issue: one word per line before).
+        assert cell["display"] == "block", cell
+        assert cell["width"] >= 280, cell
+        assert cell["before"] == json.dumps(cell["label"], ensure_ascii=False), cell
+
+
+def test_no_document_number_or_title_pushes_the_table_out(report: dict[str, Any]) -> None:
+    """A 150-character number and a 200-character title without spaces, put into the first
+    row in the browser: the table still fits its column, at 360 px and on a desktop."""
+    page = report["pages"]["documents"]
+    for stress in (page["stress"], page["mobile"]["stress"]):
+        assert stress["scroll"] <= stress["width"], stress["offenders"]
+        assert stress["right"] <= stress["contentRight"], stress
+
+
+@pytest.mark.parametrize("name", TABLE_PAGES)
+def test_tables_have_borders_and_a_styled_header_on_desktop(
+    report: dict[str, Any], name: str
+) -> None:
+    cells = report["pages"][name]["cells"]
+    assert cells
+    for cell in cells:
+        assert cell["display"] == "table-cell", cell
+        assert cell["border"] >= 1, cell
+        assert cell["before"] == "none", cell
+        assert cell["headerBackground"] not in ("rgba(0, 0, 0, 0)", "transparent"), cell
 
 
 @pytest.mark.parametrize("name", UNIT_PAGES)
@@ -246,3 +329,21 @@ def test_html_is_valid_per_nu_checker(report: dict[str, Any], demo_public: Path)
         if m.get("type") == "error"
     ]
     assert errors == []
+
+
+def test_browsing_every_page_type_leaves_no_error_in_the_access_log(
+    report: dict[str, Any], served: Served
+) -> None:
+    """Every request the browser made (pages, assets, search index, Material's sitemap
+    lookups) was answered: no 4xx or 5xx in nginx's log."""
+    lines = served.access_log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 50
+    failed = [line for line in lines if re.search(r'" [45]\d\d ', line)]
+    assert failed == []
+
+
+def test_pages_are_served_over_https_with_hsts(report: dict[str, Any]) -> None:
+    for name, page in report["pages"].items():
+        assert page["url"].startswith("https://"), name
+        assert page["headers"].get("strict-transport-security") == "max-age=31536000", name
+        assert "script-src 'self'" in page["headers"].get("content-security-policy", ""), name

@@ -308,7 +308,7 @@ def hostile_site(
     summary = build_many(project, project.unit_files(), out, jobs=2)
     assert not summary.failed, [p.format() for r in summary.failed for p in r.problems]
     port = free_port()
-    conf = write_nginx_conf(project, out, "ha_noi", listen=f"127.0.0.1:{port}")
+    conf = write_nginx_conf(project, out, "ha_noi", listen=f"127.0.0.1:{port}", tls=None)
     urls = []
     for index, host in enumerate(hosts):
         site = out / "ha_noi" / f"don_vi_{index}"
