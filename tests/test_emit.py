@@ -63,11 +63,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     files = root / "content/ha_noi" / LOGO_UNIT / "files"
     (files / "logo.png").write_bytes(png())
     (files / "anh-hoi-nghi.png").write_bytes(png())
-    unit_yml.write_text(
-        unit_yml.read_text(encoding="utf-8")
-        + f"theme:\n  logo: ../../content/ha_noi/{LOGO_UNIT}/files/logo.png\n",
-        encoding="utf-8",
-    )
+    text = unit_yml.read_text(encoding="utf-8")
+    if "\ntheme:" not in text:
+        text += f"theme:\n  logo: ../../content/ha_noi/{LOGO_UNIT}/files/logo.png\n"
+    unit_yml.write_text(text, encoding="utf-8")
     post = next((root / "content/ha_noi" / LOGO_UNIT / "tin-tuc").glob("*.md"))
     post.write_text(
         post.read_text(encoding="utf-8") + "\n![Hội nghị](../files/anh-hoi-nghi.png)\n",

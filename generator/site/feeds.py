@@ -28,7 +28,7 @@ from lxml import etree
 
 from generator import __version__
 from generator.site.sanitize import sanitize
-from generator.site.urls import attachment_path, feeds, post_url
+from generator.site.urls import FEEDS_SITEMAP, attachment_path, feeds, post_url
 from generator.source.essential import categories, priority_title
 from generator.source.fields import VN_TZ
 from generator.source.model import Essential, Post, Site
@@ -86,7 +86,6 @@ def write_feeds(site: Site, site_dir: Path) -> list[Path]:
     return written
 
 
-FEEDS_SITEMAP = "feeds/sitemap.xml"
 EMPTY_SITEMAP = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n'

@@ -22,6 +22,7 @@ from generator.site.bulletin import bulletin_paths
 from generator.site.pages import Page, build_pages
 from generator.site.refs import Ref, is_local, refs, refs_in, site_paths
 from generator.site.urls import (
+    FEEDS_SITEMAP,
     INBOX_FOLDER,
     MANIFEST,
     SITEMAP,
@@ -139,6 +140,7 @@ def published(site: Site) -> Published:
         MANIFEST,
         SITEMAP,
         SITEMAP_GZ,
+        FEEDS_SITEMAP,
         *bulletin_paths(site),
     )
     return Published(

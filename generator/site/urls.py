@@ -21,6 +21,9 @@ INBOX_FOLDER = "nhap"  # files for `congxa serve` to import (clerk/importing/inb
 MANIFEST = "site.json"
 SITEMAP = "sitemap.xml"
 SITEMAP_GZ = "sitemap.xml.gz"
+# An empty sitemap beside the feeds: Material looks for one beside every alternate link
+# (generator/site/feeds.py).
+FEEDS_SITEMAP = "feeds/sitemap.xml"
 LOGO = "assets/images/logo"  # + the logo file's suffix
 
 
