@@ -38,6 +38,7 @@ SETTINGS_FILE = "congxa.yml"
 # Editors write a file in a few steps within milliseconds (truncate and write, or write a
 # temporary file and rename it): build once the files have been quiet this long.
 DEBOUNCE_SECONDS = 0.05
+MAX_WAIT_SECONDS = 0.1
 MOVE_PAIRING_SECONDS = 0.02  # see _observer()
 # Files editors write beside the real one while saving; they never shape the site.
 _TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".kate-swp")
@@ -84,6 +85,7 @@ class Preview:
         self._stopping = threading.Event()
         self._dirty = threading.Event()
         self._last_event = 0.0
+        self._first_event = 0.0  # of the changes not built yet
         self._last_digest: str | None = None
         self.renderer = IncrementalRenderer(project)  # keeps pages between builds
         self._workdir = Path(tempfile.mkdtemp(prefix="congxa-serve-"))
@@ -244,8 +246,10 @@ class Preview:
             if not self._dirty.wait(0.5):  # returns the moment a change is seen
                 continue
             # Debounce: editors write a file in several steps; build once they are done,
-            # waiting exactly until the quiet moment ends (no polling step).
-            while (quiet := self._last_event + self.debounce - time.monotonic()) > 0:
+            # waiting exactly until the quiet moment ends (no polling step), and never
+            # longer than MAX_WAIT_SECONDS after the first change: a late event makes
+            # another build, which finds nothing new unless something was.
+            while (quiet := self._build_at() - time.monotonic()) > 0:
                 if self._stopping.wait(quiet):
                     return
             self._dirty.clear()
@@ -261,9 +265,15 @@ class Preview:
             (self.unit_file.parent, False),
             (self.project.root, False),
         ]
+        trees: list[Path] = []
         for target in self._roots():
             folder = _existing(target)
             if folder == target or folder.is_relative_to(self.project.root):
+                trees.append(folder)
+        # A folder inside another watched tree is seen already: watching it twice would
+        # report every change twice.
+        for folder in dict.fromkeys(trees):
+            if not any(folder != other and folder.is_relative_to(other) for other in trees):
                 folders.append((folder, True))
         return list(dict.fromkeys(folders))
 
@@ -297,8 +307,16 @@ class Preview:
         return observer
 
     def _touched(self) -> None:
-        self._last_event = time.monotonic()
+        now = time.monotonic()
+        if not self._dirty.is_set():
+            self._first_event = now
+        self._last_event = now
         self._dirty.set()
+
+    def _build_at(self) -> float:
+        """When the changes seen so far are built: after the quiet moment, or at the latest
+        MAX_WAIT_SECONDS after the first of them."""
+        return min(self._last_event + self.debounce, self._first_event + MAX_WAIT_SECONDS)
 
 
 class _Handler(FileSystemEventHandler):

@@ -28,6 +28,7 @@ import copy
 import functools
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -47,6 +48,9 @@ _SITE_WIDE_TEMPLATES = frozenset({"404.html"})
 # Settings that name this build's folders, not what the pages say; plugins are compared
 # by name (their objects are new in every build).
 _PER_BUILD_SETTINGS = frozenset({"site_dir", "docs_dir", "config_file_path", "plugins"})
+# Written in place (not by renaming a new file over the old) after the static files:
+# never a link into the last build. Feeds and site.json are written by renaming.
+_WRITTEN_IN_PLACE = frozenset({"search/search_index.json", "sitemap.xml", "sitemap.xml.gz"})
 _FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 
@@ -84,6 +88,8 @@ class IncrementalRenderer:
         self._templates: dict[str, bytes] = {}
         self._site_key = ""
         self._theme_key = ""
+        self._static: dict[str, tuple[str, int, int]] = {}  # dest -> source, size, mtime
+        self._last_dir: Path | None = None  # the last build's folder
         self.stats = RenderStats()
 
     def forget(self) -> None:
@@ -164,7 +170,9 @@ class IncrementalRenderer:
                         )
 
                     env = config.plugins.on_env(env, config=config, files=files)
-                    files.copy_static_files(inclusion=inclusion)
+                    written_later = {f.dest_uri for f in doc_files}
+                    written_later |= set(config.theme.static_templates) | _WRITTEN_IN_PLACE
+                    static = self._copy_static(files, inclusion, written_later)
                     for name in config.theme.static_templates:
                         target = Path(config.site_dir) / name
                         if not stats.full and name in self._templates:
@@ -182,11 +190,14 @@ class IncrementalRenderer:
                             if search is not None:
                                 search.entries.extend(copy.deepcopy(out.search))
                             if out.html is not None:
-                                _write(Path(file.abs_dest_path), out.html)
+                                self._reuse(file.dest_uri, Path(file.abs_dest_path), out.html)
                             pages[file.src_uri] = out
                             stats.reused += 1
                             continue
                         before = len(search.entries) if search is not None else 0
+                        Path(file.abs_dest_path).unlink(
+                            missing_ok=True
+                        )  # never write through a link
                         excluded: bool = file.inclusion.is_excluded()  # type: ignore[no-untyped-call]
                         _build_page(page, config, doc_files, nav, env, excluded=excluded)
                         out = pages[file.src_uri]
@@ -206,9 +217,49 @@ class IncrementalRenderer:
             except OSError:
                 pass
         self._pages, self._templates = pages, templates
+        self._static, self._last_dir = static, site_dir
         self._site_key, self._theme_key = site_key, theme_key
         self.stats = stats
         return len(plugin.pages)
+
+    def _copy_static(
+        self, files: Files, inclusion: Any, written_later: set[str]
+    ) -> dict[str, tuple[str, int, int]]:
+        """MkDocs' `Files.copy_static_files`, linking a file from the last build when its
+        source is unchanged and nothing later in this build writes over it."""
+        copied: dict[str, tuple[str, int, int]] = {}
+        for file in files:
+            if file.is_documentation_page() or not inclusion(file.inclusion):
+                continue
+            dest = Path(file.abs_dest_path)
+            dest.unlink(missing_ok=True)  # a second file of the same address replaces the first
+            source = file.abs_src_path
+            if source is None:
+                file.copy_file()
+                continue
+            try:
+                found = os.stat(source)
+            except OSError:
+                file.copy_file()  # MkDocs reports it
+                continue
+            mark = (source, found.st_size, found.st_mtime_ns)
+            if (
+                self._last_dir is not None
+                and file.dest_uri not in written_later
+                and self._static.get(file.dest_uri) == mark
+                and _link(self._last_dir / file.dest_uri, dest)
+            ):
+                copied[file.dest_uri] = mark
+                continue
+            file.copy_file()
+            copied[file.dest_uri] = mark
+        return copied
+
+    def _reuse(self, dest_uri: str, dest: Path, html: bytes) -> None:
+        """A kept page: linked from the last build, or written again."""
+        dest.unlink(missing_ok=True)
+        if self._last_dir is None or not _link(self._last_dir / dest_uri, dest):
+            _write(dest, html)
 
     def _theme_digest(self) -> str:
         """Every file of congxa's theme and of the province's overrides, by content."""
@@ -264,6 +315,16 @@ def _same_links(old: _PageOutput, files: Files) -> bool:
         found = files.get_file_from_path(path)
         if (None if found is None else found.url) != url:
             return False
+    return True
+
+
+def _link(source: Path, dest: Path) -> bool:
+    """Hard-link `dest` to `source` (a file of the last build, never written again)."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, dest)
+    except OSError:
+        return False
     return True
 
 
