@@ -5,7 +5,7 @@ Usage: python scripts/bench_preview.py [--posts 50] [--saves 9]
 Writes a unit of `--posts` posts (scripts/synth.py), starts `congxa serve` on 127.0.0.1
 (the real command, in its own process), then saves a change to a post `--saves` times:
 half written in place, half written to a temporary file and renamed over the post (how
-many editors save). After each save it polls the post's page every 5 ms until the change
+many editors save). After each save it polls the post's page every 10 ms until the change
 is served, and notes when the reload event reached a connected page. Reports the medians
 and compares them with a full build of the same unit timed in the same run: `congxa build
 --force` of the unit and a plain `mkdocs build` of its `--emit-mkdocs` project (each a new
@@ -37,7 +37,7 @@ from synth import synthesise
 BIN = Path(sys.executable).parent
 TODAY = "2026-11-29"
 TARGET = 0.3
-POLL = 0.005
+POLL = 0.01
 
 
 def timed(cmd: list[str], **kw: object) -> float:

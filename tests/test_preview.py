@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, UNIT_YML, post
+from conftest import REPO, TODAY, UNIT_YML, post
 
 from generator.clerk.preview import BuildState, Preview
 from generator.clerk.preview_server import inject
@@ -152,6 +152,10 @@ def test_what_the_watcher_reacts_to(preview: Preview) -> None:
     assert not preview.relevant(root / "content/ha_noi/phuong_hoan_kiem/thong-bao/x.md~")
     watched = dict(preview.watched())
     assert watched[root / "communes/ha_noi"] is False
+    # Each tree is watched once: a folder inside a watched tree would report twice.
+    trees = [folder for folder, recursive in watched.items() if recursive]
+    assert not [(a, b) for a in trees for b in trees if a != b and a.is_relative_to(b)]
+    assert root / "content/ha_noi/phuong_hoan_kiem" not in watched  # inside content/ha_noi
 
 
 def test_a_taken_port_is_a_clear_error(preview: Preview) -> None:
@@ -273,6 +277,10 @@ def test_incremental_rebuilds_equal_a_full_build(mini: Mini, tmp_path: Path) -> 
         title="Bài 0 thong-bao", body="Xem [bài 1](bai-1.md) và [tin](../tin-tuc/bai-3.md)."
     )
     project = mini(posts=posts)
+    (project.root / "themes/overrides").mkdir(parents=True)  # the province's theme
+    project = Project.discover(project.root, TODAY)
+    assert project.theme_dir is not None
+    theme = project.theme_dir
     unit_file = project.root / UNIT
     content = project.root / CONTENT
     running = Preview(project, unit_file, port=0, echo=lambda line: None)
@@ -318,6 +326,14 @@ def test_incremental_rebuilds_equal_a_full_build(mini: Mini, tmp_path: Path) -> 
         (
             "unit file edited",
             lambda: replace(unit_file, UNIT_YML.replace("3825 0000", "3825 1111")),
+            False,
+        ),
+        (
+            "province theme file added",
+            lambda: replace(
+                theme / "partials/copyright.html",
+                '<div class="md-copyright">{{ config.copyright }} · Sở TT&TT</div>\n',
+            ),
             False,
         ),
         (
