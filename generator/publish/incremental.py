@@ -88,7 +88,9 @@ class IncrementalRenderer:
         self._templates: dict[str, bytes] = {}
         self._site_key = ""
         self._theme_key = ""
-        self._static: dict[str, tuple[str, int, int]] = {}  # dest -> source, size, mtime
+        self._static: dict[
+            str, tuple[str, int, int, int]
+        ] = {}  # dest -> source, size, mtime, ctime
         self._last_dir: Path | None = None  # the last build's folder
         self.stats = RenderStats()
 
@@ -224,10 +226,10 @@ class IncrementalRenderer:
 
     def _copy_static(
         self, files: Files, inclusion: Any, written_later: set[str]
-    ) -> dict[str, tuple[str, int, int]]:
+    ) -> dict[str, tuple[str, int, int, int]]:
         """MkDocs' `Files.copy_static_files`, linking a file from the last build when its
         source is unchanged and nothing later in this build writes over it."""
-        copied: dict[str, tuple[str, int, int]] = {}
+        copied: dict[str, tuple[str, int, int, int]] = {}
         for file in files:
             if file.is_documentation_page() or not inclusion(file.inclusion):
                 continue
@@ -242,7 +244,8 @@ class IncrementalRenderer:
             except OSError:
                 file.copy_file()  # MkDocs reports it
                 continue
-            mark = (source, found.st_size, found.st_mtime_ns)
+            # ctime too: an edit that keeps size and mtime (`touch -d` back) still changes it.
+            mark = (source, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
             if (
                 self._last_dir is not None
                 and file.dest_uri not in written_later
