@@ -37,7 +37,7 @@ from generator.source.project import Project
 SETTINGS_FILE = "congxa.yml"
 # Editors write a file in a few steps within milliseconds (truncate and write, or write a
 # temporary file and rename it): build once the files have been quiet this long.
-DEBOUNCE_SECONDS = 0.05
+DEBOUNCE_SECONDS = 0.03
 MAX_WAIT_SECONDS = 0.1
 MOVE_PAIRING_SECONDS = 0.02  # see _observer()
 # Files editors write beside the real one while saving; they never shape the site.
