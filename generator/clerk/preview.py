@@ -4,8 +4,8 @@ Build with the same renderer as `congxa build` into a temporary folder, serve it
 127.0.0.1, watch the unit's files with watchdog, rebuild after a short quiet moment
 (debounce), and tell open pages to reload over Server-Sent Events the moment the build is
 done. Rebuilds render only the pages whose inputs changed
-(generator/publish/incremental.py); the result is what a full build writes. A save that breaks a file never
-takes the preview down: the last good build stays served, with the error as a banner.
+(generator/publish/incremental.py); the result is what a full build writes. A save that
+breaks a file never takes the preview down: the last good build stays served, with the error as a banner.
 Nothing preview-only is written into the built files: the reload script and the banner
 are added to HTML responses as they are served.
 """
@@ -28,9 +28,10 @@ from watchdog.observers.api import BaseObserver
 
 from generator.clerk.preview_server import PreviewServer
 from generator.errors import ConfigError, CongxaError, Problem
-from generator.publish.build import input_digest, write_outputs
-from generator.publish.incremental import IncrementalRenderer
+from generator.publish.build import input_digest, render, write_outputs
+from generator.site.jinja_cache import forget_theme_listing
 from generator.site.theme import theme_dir
+from generator.source.model import Site
 from generator.source.posts import PROVINCE_FOLDER
 from generator.source.project import Project
 
@@ -87,6 +88,8 @@ class Preview:
         self._last_event = 0.0
         self._first_event = 0.0  # of the changes not built yet
         self._last_digest: str | None = None
+        from generator.publish.incremental import IncrementalRenderer
+
         self.renderer = IncrementalRenderer(project)  # keeps pages between builds
         self._workdir = Path(tempfile.mkdtemp(prefix="congxa-serve-"))
         self._server: PreviewServer | None = None
@@ -177,7 +180,7 @@ class Preview:
         problems: tuple[Problem, ...] = ()
         try:
             site = self.project.load_site(self.unit_file)
-            self.renderer.render(site, target)
+            self._render(site, target)
             write_outputs(site, target)
         except CongxaError as exc:
             problems = tuple(exc.problems)
@@ -200,6 +203,19 @@ class Preview:
         self._report(state)
         self._prune(keep={good, previous.site_dir})
         return state
+
+    def _render(self, site: Site, target: Path) -> None:
+        """Render only what changed; should that renderer itself fail, render the whole
+        site as `congxa build` does (and start afresh on the next save)."""
+        try:
+            self.renderer.render(site, target)
+        except CongxaError:
+            raise  # the content's fault: a full build would say the same
+        except Exception:  # noqa: BLE001 - a fault of the incremental renderer
+            self.renderer.forget()
+            shutil.rmtree(target, ignore_errors=True)
+            forget_theme_listing()
+            render(site, target, self.project)
 
     def take_inbox(self) -> None:
         """Import the documents dropped into the unit's `nhap/` folder (never fatal)."""
