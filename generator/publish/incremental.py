@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 # of pages): their output is kept while the site key holds.
 _SITE_WIDE_TEMPLATES = frozenset({"404.html"})
 # Settings that name this build's folders, not what the pages say; plugins are compared
-# by name (their objects are new in every build).
+# by name and options (their objects are new in every build).
 _PER_BUILD_SETTINGS = frozenset({"site_dir", "docs_dir", "config_file_path", "plugins"})
 # Written in place (not by renaming a new file over the old) after the static files:
 # never a link into the last build. Feeds and site.json are written by renaming.
@@ -197,9 +197,8 @@ class IncrementalRenderer:
                             stats.reused += 1
                             continue
                         before = len(search.entries) if search is not None else 0
-                        Path(file.abs_dest_path).unlink(
-                            missing_ok=True
-                        )  # never write through a link
+                        # Never write through a link into the last build.
+                        Path(file.abs_dest_path).unlink(missing_ok=True)
                         excluded: bool = file.inclusion.is_excluded()  # type: ignore[no-untyped-call]
                         _build_page(page, config, doc_files, nav, env, excluded=excluded)
                         out = pages[file.src_uri]
@@ -290,8 +289,9 @@ def _site_key(config: Any, nav: Any, theme_key: str) -> str:
     settings = {k: v for k, v in config.items() if k not in _PER_BUILD_SETTINGS}
     digest = hashlib.sha256(theme_key.encode())
     digest.update(json.dumps(settings, sort_keys=True, default=repr).encode())
-    for plugin_name in config.plugins:
-        digest.update(plugin_name.encode() + b"\0")
+    for plugin_name, plugin in config.plugins.items():
+        options = json.dumps(dict(plugin.config), sort_keys=True, default=repr)
+        digest.update(plugin_name.encode() + b"\0" + options.encode())
     for page in nav.pages:
         found = _FRONT_MATTER.match(page.file.content_string)
         digest.update(
