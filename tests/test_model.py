@@ -254,3 +254,17 @@ def test_problem_format_names_file_line_field_and_fix() -> None:
         "a.md:2: lỗi (error) [title] Thiếu trường (missing required field) "
         "`title`. Cách sửa (fix): thêm `title: ...`."
     )
+
+
+def test_parsed_yaml_is_kept_but_never_shared() -> None:
+    from generator.source.files import LineDict, parse_yaml
+
+    text = "title: Lịch họp\nattachments:\n  - file: a.pdf\n"
+    first = parse_yaml(text, Path("a.md"), first_line=2)
+    first["title"] = "đổi"
+    first["attachments"].append("x")
+    again = parse_yaml(text, Path("b.md"), first_line=2)
+    assert again == {"title": "Lịch họp", "attachments": [{"file": "a.pdf"}]}
+    assert isinstance(again, LineDict) and again.lines == {"title": 2, "attachments": 3}
+    # The same text at another line gives that file's own line numbers.
+    assert parse_yaml(text, Path("c.md")).lines == {"title": 1, "attachments": 2}

@@ -12,12 +12,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from conftest import REPO, post
+from conftest import REPO, TODAY, UNIT_YML, post
 
-from generator.clerk.preview import Preview
+from generator.clerk.preview import BuildState, Preview
+from generator.clerk.preview_server import inject
 from generator.errors import ConfigError
+from generator.publish.build import render, write_outputs
+from generator.site.config import config_dict
+from generator.source.essential import categories, priorities
 from generator.source.project import Project
 
 Mini = Callable[..., Project]
@@ -45,7 +50,7 @@ def wait_until(check: Callable[[], bool], seconds: float = 3.0) -> float:
 def preview(mini: Mini) -> Iterator[Preview]:
     project = mini(posts={"thong-bao/lich-hop.md": post(body="Họp lúc 8 giờ sáng.")})
     lines: list[str] = []
-    running = Preview(project, project.unit_files()[0], port=0, debounce=0.1, echo=lines.append)
+    running = Preview(project, project.unit_files()[0], port=0, echo=lines.append)
     running.lines = lines  # type: ignore[attr-defined]
     running.start()
     yield running
@@ -148,6 +153,10 @@ def test_what_the_watcher_reacts_to(preview: Preview) -> None:
     assert not preview.relevant(root / "content/ha_noi/phuong_hoan_kiem/thong-bao/x.md~")
     watched = dict(preview.watched())
     assert watched[root / "communes/ha_noi"] is False
+    # Each tree is watched once: a folder inside a watched tree would report twice.
+    trees = [folder for folder, recursive in watched.items() if recursive]
+    assert not [(a, b) for a in trees for b in trees if a != b and a.is_relative_to(b)]
+    assert root / "content/ha_noi/phuong_hoan_kiem" not in watched  # inside content/ha_noi
 
 
 def test_a_taken_port_is_a_clear_error(preview: Preview) -> None:
@@ -209,3 +218,259 @@ def test_cli_serve_stops_cleanly_on_ctrl_c(mini: Mini) -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+# -- incremental rebuilds ------------------------------------------------------------------
+
+UNIT = "communes/ha_noi/phuong_hoan_kiem.yml"
+CONTENT = "content/ha_noi/phuong_hoan_kiem"
+
+
+def replace(path: Path, text: str) -> None:
+    """Save as editors that write a temporary file and rename it over the real one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def rewrite(path: Path) -> None:
+    """Change a file in place, keeping its size and modification time."""
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"1", b"2"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def full_build(project: Project, unit_file: Path, target: Path) -> Path:
+    """What `congxa build` writes for the same input, built from scratch."""
+    site = project.load_site(unit_file)
+    render(site, target, project)
+    write_outputs(site, target)
+    return target
+
+
+def settings(project: Project, unit_file: Path) -> str:
+    """The MkDocs configuration of the unit: what every page prints."""
+    site = project.load_site(unit_file)
+    return json.dumps(config_dict(site, Path("site"), Path("docs")), sort_keys=True, default=str)
+
+
+def saved(preview: Preview, change: Callable[[], None]) -> BuildState:
+    """Make a change on disk and wait for the preview's rebuild of it."""
+    before = preview.state.generation
+    change()
+    state = preview.wait_for_change(before, 30)
+    assert state.generation != before, "no rebuild after the change"
+    return state
+
+
+def essential_post() -> str:
+    category = min(categories())
+    priority = min(priorities())
+    return post(
+        title="Cảnh báo mưa lớn",
+        day="2026-11-28",
+        extra=f"essential:\n  category: {category}\n  priority: {priority}\n"
+        "  expires: 2026-12-31\n",
+    )
+
+
+def test_incremental_rebuilds_equal_a_full_build(mini: Mini, tmp_path: Path) -> None:
+    posts = {
+        f"{section}/bai-{n}.md": post(title=f"Bài {n} {section}", day=f"2026-11-{10 + n:02d}")
+        for n in range(4)
+        for section in ("thong-bao", "tin-tuc")
+    }
+    posts["thong-bao/bai-0.md"] = post(
+        title="Bài 0 thong-bao",
+        body="Xem [bài 1](bai-1.md), [tin](../tin-tuc/bai-3.md) và [mẫu](../files/bieu-mau.txt).",
+    )
+    posts["files/bieu-mau.txt"] = "Mẫu đơn, bản 1.\n"
+    project = mini(posts=posts)
+    (project.root / "themes/overrides").mkdir(parents=True)  # the province's theme
+    project = Project.discover(project.root, TODAY)
+    assert project.theme_dir is not None
+    theme = project.theme_dir
+    unit_file = project.root / UNIT
+    content = project.root / CONTENT
+    running = Preview(project, unit_file, port=0, echo=lambda line: None)
+    running.start()
+    pages = len(running.renderer._pages)
+    edits: list[tuple[str, Callable[[], None], str]] = [
+        (
+            "body edit",
+            lambda: replace(
+                content / "tin-tuc/bai-2.md",
+                post(title="Bài 2 tin-tuc", day="2026-11-12", body="Nội dung mới."),
+            ),
+            "part",
+        ),
+        (
+            "title edit",
+            lambda: replace(
+                content / "thong-bao/bai-2.md", post(title="Tiêu đề đã sửa", day="2026-11-12")
+            ),
+            "part",
+        ),
+        (
+            "new post",
+            lambda: replace(
+                content / "tin-tuc/bai-moi.md", post(title="Bài mới", day="2026-11-27")
+            ),
+            "part",
+        ),
+        ("deleted post", lambda: (content / "thong-bao/bai-1.md").unlink(), "part"),
+        # Same size, in place: only the file's change time tells.
+        ("attachment rewritten", lambda: rewrite(content / "files/bieu-mau.txt"), "none"),
+        (
+            "draft toggled",
+            lambda: replace(
+                content / "tin-tuc/bai-3.md",
+                post(title="Bài 3 tin-tuc", day="2026-11-13", extra="draft: true\n"),
+            ),
+            "part",
+        ),
+        (
+            "essential item added",
+            lambda: replace(content / "thong-bao/canh-bao.md", essential_post()),
+            "part, or all where every page prints it",
+        ),
+        (
+            "unit file edited",
+            lambda: replace(unit_file, UNIT_YML.replace("3825 0000", "3825 1111")),
+            "all",
+        ),
+        (
+            "province theme file added",
+            lambda: replace(
+                theme / "partials/copyright.html",
+                '<div class="md-copyright">{{ config.copyright }} · Sở TT&TT</div>\n',
+            ),
+            "all",
+        ),
+        (
+            "body edit after the unit file",
+            lambda: replace(content / "tin-tuc/bai-0.md", post(body="Sau.")),
+            "part",
+        ),
+    ]
+    try:
+        for number, (kind, change, rendered) in enumerate(edits):
+            before = settings(project, unit_file)
+            state = saved(running, change)
+            assert state.ok and state.site_dir is not None, (kind, state.problems)
+            stats = running.renderer.stats
+            expected = full_build(project, unit_file, tmp_path / f"full-{number}" / "site")
+            assert tree(state.site_dir) == tree(expected), kind
+            # What the server sends is that build, with only the reload script added.
+            for url in (
+                "",
+                "thong-bao/",
+                "tin-tuc/bai-2/",
+                "feeds/rss.xml",
+                "site.json",
+                "files/bieu-mau.txt",
+            ):
+                body = urllib.request.urlopen(running.url + url, timeout=5).read()
+                on_disk = (
+                    (expected / url / "index.html")
+                    if url.endswith("/") or not url
+                    else expected / url
+                )
+                want = on_disk.read_bytes()
+                if on_disk.suffix == ".html":
+                    want = inject(want, state, project.root)
+                assert body == want, (kind, url)
+            # Only what the change touched was rendered again; or every page when every
+            # page prints what changed.
+            if rendered.startswith("part, or all"):
+                # Where the site's settings carry essential items (an alert banner on
+                # every page), every page depends on them.
+                rendered = "all" if settings(project, unit_file) != before else "part"
+            if rendered == "part":
+                assert not stats.full and 0 < stats.rendered < pages, (kind, stats)
+            elif rendered == "none":
+                assert not stats.full and stats.rendered == 0, (kind, stats)
+            else:
+                assert stats.full and stats.reused == 0, (kind, stats)
+    finally:
+        running.stop()
+
+
+def test_a_broken_save_then_a_fix_rebuild_like_a_full_build(mini: Mini, tmp_path: Path) -> None:
+    project = mini(posts={"thong-bao/lich-hop.md": post(), "tin-tuc/tin.md": post(title="Tin")})
+    unit_file = project.root / UNIT
+    target = project.root / POST
+    running = Preview(project, unit_file, port=0, echo=lambda line: None)
+    running.start()
+    try:
+        good = running.state.site_dir
+        state = saved(running, lambda: replace(target, "---\ntitle: [Hỏng\n---\nx\n"))
+        assert not state.ok and state.site_dir == good
+        assert 'id="congxa-preview-error"' in page(running) and "Nội dung bài viết." in page(
+            running
+        )
+        state = saved(running, lambda: replace(target, post(body="Đã sửa xong.")))
+        assert state.ok and state.site_dir is not None and state.site_dir != good
+        expected = full_build(project, unit_file, tmp_path / "full" / "site")
+        assert tree(state.site_dir) == tree(expected)
+        assert running.renderer.stats.rendered < len(running.renderer._pages)
+    finally:
+        running.stop()
+
+
+def test_the_reload_event_follows_the_rebuild_at_once(preview: Preview) -> None:
+    port = int(preview.url.rsplit(":", 1)[1].strip("/"))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/__congxa/events")
+    response = conn.getresponse()
+    generation = preview.state.generation
+    while not response.fp.readline().startswith(b"data: "):
+        pass  # the event a page gets on connecting
+    replace(preview.project.root / POST, post(body="Đổi giờ họp lần nữa."))
+    while not response.fp.readline().startswith(b"event: reload"):
+        pass
+    arrived = time.monotonic()
+    state = preview.state
+    assert state.generation == generation + 1 and state.ok
+    # Sent as the build ended: no waiting step between the two.
+    assert 0 <= arrived - state.finished < 0.25
+    conn.close()
+
+
+def test_a_save_by_rename_is_seen_at_once(preview: Preview) -> None:
+    seen = preview._last_event
+    start = time.monotonic()
+    replace(preview.project.root / POST, post(body="Lưu bằng cách đổi tên tệp."))
+    wait_until(lambda: preview._last_event != seen, 5)
+    assert preview._last_event - start < 0.4
+    # watchdog's inotify emitter would hold the first half of a rename for 0.5 s whenever
+    # its reader thread reaches it before the second half: the preview's does not.
+    observer = preview._observer
+    assert observer is not None
+    emitters = list(observer.emitters)
+    assert emitters
+    for emitter in emitters:
+        group = getattr(emitter, "_inotify", None)
+        if group is not None:  # Linux
+            assert group._move_event_grouper._queue.delay <= 0.05
+
+
+def test_a_fault_of_the_incremental_renderer_falls_back_to_a_full_build(
+    preview: Preview, tmp_path: Path
+) -> None:
+    def broken(*args: object) -> int:
+        raise RuntimeError("incremental renderer fault")
+
+    preview.renderer.render = broken  # type: ignore[method-assign]
+    state = saved(preview, lambda: replace(preview.project.root / POST, post(body="Dự phòng.")))
+    assert state.ok and state.site_dir is not None
+    expected = full_build(preview.project, preview.unit_file, tmp_path / "full" / "site")
+    assert tree(state.site_dir) == tree(expected)
+    assert "Dự phòng." in page(preview)

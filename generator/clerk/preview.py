@@ -1,9 +1,11 @@
 """`congxa serve`: a live preview of one unit for the clerk who writes it.
 
 Build with the same renderer as `congxa build` into a temporary folder, serve it on
-127.0.0.1, watch the unit's files with watchdog, rebuild after a quiet moment (debounce),
-and tell open pages to reload over Server-Sent Events. A save that breaks a file never
-takes the preview down: the last good build stays served, with the error as a banner.
+127.0.0.1, watch the unit's files with watchdog, rebuild after a short quiet moment
+(debounce), and tell open pages to reload over Server-Sent Events the moment the build is
+done. Rebuilds render only the pages whose inputs changed
+(generator/publish/incremental.py); the result is what a full build writes. A save that
+breaks a file never takes the preview down: the last good build stays served, with the error as a banner.
 Nothing preview-only is written into the built files: the reload script and the banner
 are added to HTML responses as they are served.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from generator.clerk.preview_server import PreviewServer
 from generator.errors import ConfigError, CongxaError, Problem
@@ -29,10 +32,16 @@ from generator.publish.build import render, write_outputs
 from generator.publish.fingerprint import input_digest
 from generator.site.jinja_cache import forget_theme_listing
 from generator.site.theme import theme_dir
+from generator.source.model import Site
 from generator.source.posts import PROVINCE_FOLDER
 from generator.source.project import Project
 
 SETTINGS_FILE = "congxa.yml"
+# Editors write a file in a few steps within milliseconds (truncate and write, or write a
+# temporary file and rename it): build once the files have been quiet this long.
+DEBOUNCE_SECONDS = 0.03
+MAX_WAIT_SECONDS = 0.1
+MOVE_PAIRING_SECONDS = 0.02  # see _observer()
 # Files editors write beside the real one while saving; they never shape the site.
 _TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".kate-swp")
 
@@ -45,6 +54,7 @@ class BuildState:
     site_dir: Path | None  # the last good build; None until one succeeded
     problems: tuple[Problem, ...] = ()  # of the latest attempt; empty when it succeeded
     seconds: float = 0.0
+    finished: float = 0.0  # time.monotonic() when the attempt ended
 
     @property
     def ok(self) -> bool:
@@ -64,7 +74,7 @@ class Preview:
         unit_file: Path,
         *,
         port: int = 8000,
-        debounce: float = 0.2,
+        debounce: float = DEBOUNCE_SECONDS,
         echo: Callable[[str], None] = _stderr,
     ) -> None:
         self.project = project
@@ -77,10 +87,14 @@ class Preview:
         self._stopping = threading.Event()
         self._dirty = threading.Event()
         self._last_event = 0.0
+        self._first_event = 0.0  # of the changes not built yet
         self._last_digest: str | None = None
+        from generator.publish.incremental import IncrementalRenderer
+
+        self.renderer = IncrementalRenderer(project)  # keeps pages between builds
         self._workdir = Path(tempfile.mkdtemp(prefix="congxa-serve-"))
         self._server: PreviewServer | None = None
-        self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._observer: BaseObserver | None = None
         self._builder: threading.Thread | None = None
 
     # -- public API ------------------------------------------------------------------------
@@ -167,8 +181,7 @@ class Preview:
         problems: tuple[Problem, ...] = ()
         try:
             site = self.project.load_site(self.unit_file)
-            forget_theme_listing()  # a theme file added since the last build must be seen
-            render(site, target, self.project)
+            self._render(site, target)
             write_outputs(site, target)
         except CongxaError as exc:
             problems = tuple(exc.problems)
@@ -181,16 +194,29 @@ class Preview:
                     hint="sửa lại tệp vừa lưu; nếu lỗi còn, báo nhóm kỹ thuật.",
                 ),
             )
-        seconds = time.monotonic() - start
+        finished = time.monotonic()
         previous = self._state
         good = previous.site_dir if problems else target
-        state = BuildState(previous.generation + 1, good, problems, seconds)
+        state = BuildState(previous.generation + 1, good, problems, finished - start, finished)
         with self._changed:
             self._state = state
             self._changed.notify_all()
         self._report(state)
         self._prune(keep={good, previous.site_dir})
         return state
+
+    def _render(self, site: Site, target: Path) -> None:
+        """Render only what changed; should that renderer itself fail, render the whole
+        site as `congxa build` does (and start afresh on the next save)."""
+        try:
+            self.renderer.render(site, target)
+        except CongxaError:
+            raise  # the content's fault: a full build would say the same
+        except Exception:  # noqa: BLE001 - a fault of the incremental renderer
+            self.renderer.forget()
+            shutil.rmtree(target, ignore_errors=True)
+            forget_theme_listing()
+            render(site, target, self.project)
 
     def take_inbox(self) -> None:
         """Import the documents dropped into the unit's `nhap/` folder (never fatal)."""
@@ -234,11 +260,14 @@ class Preview:
 
     def _rebuild_loop(self) -> None:
         while not self._stopping.is_set():
-            if not self._dirty.wait(0.1):
+            if not self._dirty.wait(0.5):  # returns the moment a change is seen
                 continue
-            # Debounce: editors write a file in several steps; build once they are done.
-            while time.monotonic() - self._last_event < self.debounce:
-                if self._stopping.wait(0.05):
+            # Debounce: editors write a file in several steps; build once they are done,
+            # waiting exactly until the quiet moment ends (no polling step), and never
+            # longer than MAX_WAIT_SECONDS after the first change: a late event makes
+            # another build, which finds nothing new unless something was.
+            while (quiet := self._build_at() - time.monotonic()) > 0:
+                if self._stopping.wait(quiet):
                     return
             self._dirty.clear()
             self.take_inbox()
@@ -253,9 +282,15 @@ class Preview:
             (self.unit_file.parent, False),
             (self.project.root, False),
         ]
+        trees: list[Path] = []
         for target in self._roots():
             folder = _existing(target)
             if folder == target or folder.is_relative_to(self.project.root):
+                trees.append(folder)
+        # A folder inside another watched tree is seen already: watching it twice would
+        # report every change twice.
+        for folder in dict.fromkeys(trees):
+            if not any(folder != other and folder.is_relative_to(other) for other in trees):
                 folders.append((folder, True))
         return list(dict.fromkeys(folders))
 
@@ -279,8 +314,8 @@ class Preview:
         }
         return path in files
 
-    def _watch(self) -> Observer:  # type: ignore[valid-type]
-        observer = Observer()
+    def _watch(self) -> BaseObserver:
+        observer = _observer()
         handler = _Handler(self)
         for folder, recursive in self.watched():
             observer.schedule(handler, str(folder), recursive=recursive)
@@ -289,8 +324,16 @@ class Preview:
         return observer
 
     def _touched(self) -> None:
-        self._last_event = time.monotonic()
+        now = time.monotonic()
+        if not self._dirty.is_set():
+            self._first_event = now
+        self._last_event = now
         self._dirty.set()
+
+    def _build_at(self) -> float:
+        """When the changes seen so far are built: after the quiet moment, or at the latest
+        MAX_WAIT_SECONDS after the first of them."""
+        return min(self._last_event + self.debounce, self._first_event + MAX_WAIT_SECONDS)
 
 
 class _Handler(FileSystemEventHandler):
@@ -306,6 +349,35 @@ class _Handler(FileSystemEventHandler):
             if raw and self.preview.relevant(Path(str(raw)).resolve()):
                 self.preview._touched()
                 return
+
+
+def _observer() -> BaseObserver:
+    """watchdog's observer; on Linux, one that passes a save by rename on at once.
+
+    watchdog's inotify emitter holds a renamed-away file's event (IN_MOVED_FROM) for half a
+    second to pair it with its IN_MOVED_TO, and its queue sleeps that delay out even when
+    the pair arrives at once: a save by rename (many editors' safe save) reached the
+    preview half a second late. The kernel reports both halves of a rename together, and
+    the preview only needs to know that something changed, so a short pairing time is
+    ample.
+    """
+    try:
+        from watchdog.observers.api import DEFAULT_OBSERVER_TIMEOUT
+        from watchdog.observers.inotify import InotifyEmitter, InotifyObserver
+    except ImportError:  # not Linux
+        return Observer()
+    if Observer is not InotifyObserver:
+        return Observer()
+
+    class QuickEmitter(InotifyEmitter):
+        def on_thread_start(self) -> None:
+            super().on_thread_start()
+            grouper = getattr(self._inotify, "_move_event_grouper", None)
+            queue = getattr(grouper, "_queue", None)
+            if queue is not None and isinstance(getattr(queue, "delay", None), float):
+                queue.delay = MOVE_PAIRING_SECONDS
+
+    return BaseObserver(QuickEmitter, timeout=DEFAULT_OBSERVER_TIMEOUT)
 
 
 def _existing(path: Path) -> Path:

@@ -31,6 +31,7 @@ _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=1024)  # the live preview folds the same pages on every save
 def folded_words(markup: str) -> str:
     """The distinct words of `markup` whose folded form differs: 'Thông báo số 5' -> 'thong bao'."""
     text = html.unescape(_TAG.sub(" ", markup))

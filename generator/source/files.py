@@ -6,6 +6,7 @@ keys. Each case becomes a Problem naming the file and line, never a traceback.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -234,8 +235,27 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
+# Parsed YAML by (text, first line): the live preview reads every post again on each save,
+# and congxa's YAML reader (line numbers, limits) is pure Python. Callers get a copy.
+_PARSED: dict[tuple[str, int], Any] = {}
+_PARSED_MAX = 4096
+_PARSED_MAX_TEXT = 16 * 1024
+
+
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     """Parse YAML, mapping errors to the file's own line numbers (first_line = line of text[0])."""
+    key = (text, first_line)
+    if key in _PARSED:
+        return copy.deepcopy(_PARSED[key])
+    data = _parse_yaml(text, path, first_line)
+    if len(text) <= _PARSED_MAX_TEXT:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))  # the oldest
+        _PARSED[key] = copy.deepcopy(data)
+    return data
+
+
+def _parse_yaml(text: str, path: Path, first_line: int) -> Any:
     offset = first_line - 1
     for number, line in enumerate(text.split("\n"), start=first_line):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
