@@ -7,7 +7,15 @@ in Vietnamese with the English term, so the CLI can print it without a traceback
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+
+
+class Severity(StrEnum):
+    """How much a finding matters: an error stops its unit, a warning does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -19,7 +27,7 @@ class Problem:
     line: int | None = None
     field: str | None = None
     hint: str | None = None
-    severity: str = "error"  # "error" | "warning"
+    severity: Severity = Severity.ERROR
     rule: str = "invalid"
 
     def location(self) -> str:
@@ -32,7 +40,7 @@ class Problem:
 
     def format(self) -> str:
         """One line for people: `file:line: lỗi (error) [field] message. Cách sửa (fix): hint`."""
-        label = "lỗi (error)" if self.severity == "error" else "cảnh báo (warning)"
+        label = "lỗi (error)" if self.severity == Severity.ERROR else "cảnh báo (warning)"
         parts = []
         loc = self.location()
         if loc:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.publish.build import BuildStatus
 from generator.publish.bulk import build_many, shard_of
 from generator.site.theme import theme_dir
 from generator.source.project import Project
@@ -209,7 +210,7 @@ def test_unchanged_files_are_fingerprinted_by_stat(tmp_path: Path) -> None:
     assert post_file.stat().st_size == old.st_size
     summary = build_many(project, files, out, jobs=1)
     assert summary.hashed == 1
-    assert {r.unit_file.stem for r in summary.of("built")} == {"xa_soc_son"}
+    assert {r.unit_file.stem for r in summary.of(BuildStatus.BUILT)} == {"xa_soc_son"}
 
     # --force reads every file again, whatever the remembered hashes say.
     time.sleep(2.1)
@@ -219,12 +220,12 @@ def test_unchanged_files_are_fingerprinted_by_stat(tmp_path: Path) -> None:
         entry[4] = "00" * 32
     cache.write_text(json.dumps(data))
     forced = build_many(project, files, out, jobs=1, force=True)
-    assert forced.hashed == every + 1 and len(forced.of("built")) == 4  # with moi.md
+    assert forced.hashed == every + 1 and len(forced.of(BuildStatus.BUILT)) == 4  # with moi.md
     assert build_many(project, files, out, jobs=1).hashed == 0  # hashes remembered again
 
     # A post removed from a folder whose listing was remembered: the folder's own stat
     # changed, so its listing is read again.
     post_file.unlink()
     summary = build_many(project, files, out, jobs=1)
-    assert {r.unit_file.stem for r in summary.of("built")} == {"xa_soc_son"}
+    assert {r.unit_file.stem for r in summary.of(BuildStatus.BUILT)} == {"xa_soc_son"}
     assert summary.hashed == 0

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from generator.errors import CongxaError
+from generator.errors import CongxaError, Severity
 
 if TYPE_CHECKING:
     from generator.audit.run import Progress
@@ -226,7 +226,7 @@ def audit_command(
             "Đã dừng giữa chừng; kết quả đã kiểm tra được lưu (interrupted, partial run stored).",
             err=True,
         )
-    errors = [p for p in outcome.problems if p.severity == "error"]
+    errors = [p for p in outcome.problems if p.severity == Severity.ERROR]
     click.get_current_context().exit(1 if errors or not outcome.complete else 0)
 
 

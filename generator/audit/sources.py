@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import AuditError, Problem
+from generator.errors import AuditError, Problem, Severity
 from generator.source.commune import unfinished, unfinished_line
 from generator.source.registry import Registry, normalise_code
 
@@ -142,7 +142,7 @@ def load_commune_urls(
                 unfinished_line(waiting) + " Khi đánh giá, các đơn vị này tính là chưa có trang "
                 "(counted as no page).",
                 file=directory,
-                severity="warning",
+                severity=Severity.WARNING,
             )
         )
     return UrlSource(urls, tuple(problems), f"communes:{directory}")

@@ -21,7 +21,7 @@ from typing import Any, Self, TypeVar
 
 from generator.audit.activity import Activity, EssentialItem
 from generator.audit.results import STATUSES, UNCHECKED, UnitResult
-from generator.errors import AuditError, Problem
+from generator.errors import AuditError, Problem, Severity
 from generator.source.registry import RegistryUnit
 
 _N = TypeVar("_N", int, float)
@@ -487,7 +487,7 @@ class _Repair:
                 f"{column}: {what}; báo cáo dùng giá trị mặc định.",
                 file=Path(self._store.path),
                 hint="dòng này có lẽ đã bị sửa tay; chạy lại `congxa audit` để có kết quả đúng.",
-                severity="warning",
+                severity=Severity.WARNING,
             )
         )
 

@@ -22,7 +22,7 @@ from generator.clerk.rules import (
     post_rules,
     section_rules,
 )
-from generator.errors import ConfigError, CongxaError, Problem
+from generator.errors import ConfigError, CongxaError, Problem, Severity
 from generator.site.links import SiteMap
 from generator.source.commune import is_unfinished, load_unit_with_warnings, unfinished_line
 from generator.source.model import Site
@@ -33,12 +33,12 @@ __all__ = ["CheckOptions", "CheckReport", "Scope", "check", "scopes", "summary"]
 
 # Names of the findings that are not content rules (validation of the files themselves).
 KINDS = {
-    ("error", "invalid"): "lỗi tệp (invalid file)",
-    ("warning", "invalid"): "cảnh báo về tệp (file warning)",
-    ("error", "unknown-field"): "trường lạ phải sửa (unknown field)",
-    ("warning", "unknown-field"): "trường lạ (unknown field)",
-    ("error", "placeholder"): "bài còn nội dung mẫu (placeholder text)",
-    ("warning", "placeholder"): "đoạn còn nội dung mẫu (placeholder text)",
+    (Severity.ERROR, "invalid"): "lỗi tệp (invalid file)",
+    (Severity.WARNING, "invalid"): "cảnh báo về tệp (file warning)",
+    (Severity.ERROR, "unknown-field"): "trường lạ phải sửa (unknown field)",
+    (Severity.WARNING, "unknown-field"): "trường lạ (unknown field)",
+    (Severity.ERROR, "placeholder"): "bài còn nội dung mẫu (placeholder text)",
+    (Severity.WARNING, "placeholder"): "đoạn còn nội dung mẫu (placeholder text)",
 }
 
 
@@ -66,18 +66,18 @@ class CheckReport:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.severity == Severity.ERROR]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+        return [p for p in self.problems if p.severity == Severity.WARNING]
 
     def by_file(self) -> dict[str, dict[str, int]]:
         """Errors and warnings counted by file (the project-wide findings under "")."""
         counts: dict[str, dict[str, int]] = {}
         for p in self.problems:
             entry = counts.setdefault(str(p.file) if p.file else "", {"errors": 0, "warnings": 0})
-            entry["errors" if p.severity == "error" else "warnings"] += 1
+            entry["errors" if p.severity == Severity.ERROR else "warnings"] += 1
         return counts
 
     def failed(self, strict: bool = False) -> bool:
@@ -216,7 +216,7 @@ def _check_scope(
     found.extend(p for p in sitemap.site.problems if scope.covers(p.file))
     # A post that failed to load would make its section look empty or stale, and the files
     # only it uses look unused.
-    if not any(p.severity == "error" for p in problems):
+    if not any(p.severity == Severity.ERROR for p in problems):
         if scope.only is None:
             found.extend(section_rules(site, options))
             found.extend(file_rules(sitemap))
@@ -233,7 +233,7 @@ def _check_scope(
 def _promote(problem: Problem) -> Problem:
     """A post still holding `congxa new`'s sample text is not published: an error to fix."""
     if problem.rule == "placeholder" and problem.file is not None and problem.file.suffix == ".md":
-        return dataclasses.replace(problem, severity="error")
+        return dataclasses.replace(problem, severity=Severity.ERROR)
     return problem
 
 
@@ -272,9 +272,9 @@ def summary(report: CheckReport) -> list[str]:
     ]
     counts = Counter((p.severity, p.rule) for p in report.problems)
     for (severity, rule), count in sorted(
-        counts.items(), key=lambda kv: (kv[0][0] != "error", -kv[1], kv[0][1])
+        counts.items(), key=lambda kv: (kv[0][0] != Severity.ERROR, -kv[1], kv[0][1])
     ):
-        label = "lỗi" if severity == "error" else "cảnh báo"
+        label = "lỗi" if severity == Severity.ERROR else "cảnh báo"
         name = RULES[rule].name if rule in RULES else KINDS.get((severity, rule), rule)
         lines.append(f"  - {count} {label}: {name}")
     if report.unfinished:

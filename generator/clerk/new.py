@@ -14,7 +14,7 @@ from generator.errors import ConfigError, Problem
 from generator.source.fields import VN_TZ
 from generator.source.placeholders import POST_BODY
 from generator.source.posts import PROVINCE_FOLDER, reserved_slug
-from generator.source.profile import Profile, Section
+from generator.source.profile import Profile, Section, SectionKind
 from generator.source.project import Project
 from generator.text import slugify
 
@@ -103,7 +103,7 @@ def template(section: Section, title: str, now: datetime) -> str:
         f"date: {now.astimezone(VN_TZ):%Y-%m-%d %H:%M}",
         'summary: ""  # tóm tắt một câu, hiện dưới tiêu đề (không bắt buộc)',
     ]
-    if section.kind == "documents":
+    if section.kind == SectionKind.DOCUMENTS:
         lines += [
             "document:  # thông tin văn bản (Nghị định 42/2022, Điều 4)",
             '  number: ""     # số, ký hiệu, ví dụ 215/QĐ-UBND',

@@ -14,18 +14,19 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from generator.errors import ContentError, Problem
+from generator.errors import ContentError, Problem, Severity
 from generator.site.links import SiteMap, is_local, refs
 from generator.source.files import line_of, parse_yaml, read_text
 from generator.source.legacy import find_legacy
 from generator.source.model import Post, Site
 from generator.source.posts import split_front_matter
+from generator.source.profile import SectionKind
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str
+    severity: Severity
     name: str  # plural noun phrase for the summary: "3 <name>"
 
 
@@ -33,33 +34,41 @@ RULES: dict[str, Rule] = {
     r.id: r
     for r in (
         Rule(
-            "empty-section", "warning", "chuyên mục bắt buộc chưa có bài (empty required section)"
+            "empty-section",
+            Severity.WARNING,
+            "chuyên mục bắt buộc chưa có bài (empty required section)",
         ),
-        Rule("stale-section", "warning", "chuyên mục lâu chưa có bài mới (stale section)"),
+        Rule("stale-section", Severity.WARNING, "chuyên mục lâu chưa có bài mới (stale section)"),
         Rule(
             "essential-no-expiry",
-            "warning",
+            Severity.WARNING,
             "thông tin thiết yếu chưa có hạn (essential item without expiry)",
         ),
         Rule(
             "essential-expired",
-            "warning",
+            Severity.WARNING,
             "thông tin thiết yếu đã hết hạn còn đánh dấu (expired essential item)",
         ),
-        Rule("image-alt", "warning", "ảnh thiếu mô tả (image without alt text)"),
-        Rule("broken-link", "warning", "liên kết hỏng (broken link)"),
-        Rule("large-attachment", "warning", "tệp đính kèm quá lớn (attachment over size limit)"),
+        Rule("image-alt", Severity.WARNING, "ảnh thiếu mô tả (image without alt text)"),
+        Rule("broken-link", Severity.WARNING, "liên kết hỏng (broken link)"),
+        Rule(
+            "large-attachment",
+            Severity.WARNING,
+            "tệp đính kèm quá lớn (attachment over size limit)",
+        ),
         Rule(
             "document-incomplete",
-            "warning",
+            Severity.WARNING,
             "văn bản thiếu số hoặc ngày (document without number or date)",
         ),
-        Rule("legacy-encoding", "warning", "đoạn chữ gõ bằng bảng mã cũ (legacy encoding)"),
-        Rule("long-title", "warning", "tiêu đề quá dài (title too long)"),
-        Rule("future-date", "warning", "ngày quá xa trong tương lai (date far in the future)"),
+        Rule("legacy-encoding", Severity.WARNING, "đoạn chữ gõ bằng bảng mã cũ (legacy encoding)"),
+        Rule("long-title", Severity.WARNING, "tiêu đề quá dài (title too long)"),
+        Rule(
+            "future-date", Severity.WARNING, "ngày quá xa trong tương lai (date far in the future)"
+        ),
         Rule(
             "unreferenced-file",
-            "warning",
+            Severity.WARNING,
             "tệp không được bài nào dẫn tới, sẽ không được đăng (unreferenced file)",
         ),
     )
@@ -102,7 +111,7 @@ def section_rules(site: Site, options: CheckOptions) -> Iterator[Problem]:
     unit = site.unit
     content = f"content/{unit.province_slug}/{unit.slug}"
     for section in site.profile.sections:
-        if not section.required or section.kind not in ("posts", "documents"):
+        if not section.required or section.kind not in (SectionKind.POSTS, SectionKind.DOCUMENTS):
             continue
         posts = site.in_section(section)
         if not posts:
@@ -281,7 +290,7 @@ def _essential(site: Site, post: Post, head: Any) -> Iterator[Problem]:
 def _document(site: Site, post: Post, head: Any) -> Iterator[Problem]:
     section = site.profile.section(post.section)
     doc = post.document
-    if doc is None and (section is None or section.kind != "documents"):
+    if doc is None and (section is None or section.kind != SectionKind.DOCUMENTS):
         return
     missing = [
         label

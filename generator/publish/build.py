@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from generator import __version__
@@ -25,10 +26,18 @@ from generator.source.model import Site
 from generator.source.project import Project
 
 
+class BuildStatus(StrEnum):
+    """What a run did with one unit."""
+
+    BUILT = "built"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class BuildResult:
     unit_file: Path
-    status: str  # "built" | "unchanged" | "failed"
+    status: BuildStatus
     output: Path | None = None
     pages: int = 0
     problems: tuple[Problem, ...] = ()
@@ -129,7 +138,7 @@ def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: 
     else:
         return BuildResult(
             unit_file,
-            "built",
+            BuildStatus.BUILT,
             layout.unit(unit_file),
             pages,
             seconds=time.monotonic() - start,
@@ -139,7 +148,9 @@ def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: 
         if staging is not None:  # a failed build: free its space now
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(staging.with_name(staging.name + ".docs"), ignore_errors=True)
-    return BuildResult(unit_file, "failed", problems=problems, seconds=time.monotonic() - start)
+    return BuildResult(
+        unit_file, BuildStatus.FAILED, problems=problems, seconds=time.monotonic() - start
+    )
 
 
 def unit_failure(layout: OutputLayout, unit_file: Path, exc: BaseException) -> Problem:

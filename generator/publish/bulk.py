@@ -23,7 +23,7 @@ from typing import Self
 
 from generator import __version__
 from generator.errors import ConfigError, CongxaError, OutputError, Problem
-from generator.publish.build import BuildResult, build_unit, unit_failure
+from generator.publish.build import BuildResult, BuildStatus, build_unit, unit_failure
 from generator.publish.fingerprint import FileHashes, input_digest
 from generator.publish.layout import OutputLayout
 from generator.publish.pool import Pool
@@ -44,15 +44,19 @@ class Summary:
     problems: list[Problem] = field(default_factory=list)  # outside any one unit
     hashed: int = 0  # input files read to fingerprint the units (the others by stat)
 
-    def of(self, status: str) -> list[BuildResult]:
+    def of(self, status: BuildStatus) -> list[BuildResult]:
         return [r for r in self.results if r.status == status]
 
     @property
     def failed(self) -> list[BuildResult]:
-        return self.of("failed")
+        return self.of(BuildStatus.FAILED)
 
     def line(self) -> str:
-        built, same, bad = len(self.of("built")), len(self.of("unchanged")), len(self.failed)
+        built, same, bad = (
+            len(self.of(BuildStatus.BUILT)),
+            len(self.of(BuildStatus.UNCHANGED)),
+            len(self.failed),
+        )
         line = (
             f"Đã dựng {built}, không đổi {same}, lỗi {bad} đơn vị trong {self.seconds:.1f} s "
             f"(built {built}, unchanged {same}, failed {bad}, {self.seconds:.1f} s)."
@@ -194,7 +198,9 @@ class _Builder:
 
     def lost(self, job: _Job, error: Exception) -> BuildResult:
         return BuildResult(
-            job.unit_file, "failed", problems=(unit_failure(self.layout, job.unit_file, error),)
+            job.unit_file,
+            BuildStatus.FAILED,
+            problems=(unit_failure(self.layout, job.unit_file, error),),
         )
 
 
@@ -253,15 +259,17 @@ def _build_locked(
         try:
             digest = input_digest(project, unit_file, shared, hashes)
         except CongxaError as exc:
-            report(BuildResult(unit_file, "failed", problems=tuple(exc.problems)))
+            report(BuildResult(unit_file, BuildStatus.FAILED, problems=tuple(exc.problems)))
             continue
         except Exception as exc:  # noqa: BLE001 (an unreadable input fails its unit only)
             report(
-                BuildResult(unit_file, "failed", problems=(unit_failure(layout, unit_file, exc),))
+                BuildResult(
+                    unit_file, BuildStatus.FAILED, problems=(unit_failure(layout, unit_file, exc),)
+                )
             )
             continue
         if not force and layout.is_current(unit_file, digest):
-            report(BuildResult(unit_file, "unchanged", layout.unit(unit_file)))
+            report(BuildResult(unit_file, BuildStatus.UNCHANGED, layout.unit(unit_file)))
         else:
             todo.append(_Job(unit_file, digest))
 
@@ -281,7 +289,7 @@ def _build_locked(
     # Aggregate: province pages, feeds and nginx.conf, whenever a published unit changed
     # since they were last made (a run killed before this step included).
     summary.problems.extend(_province_outputs(project, layout, provinces))
-    if summary.of("built"):
+    if summary.of(BuildStatus.BUILT):
         try:
             collect_garbage(layout.objects)
         except OSError:
@@ -341,7 +349,11 @@ def _province_outputs(
 
 
 def _progress(result: BuildResult, done: int, total: int) -> str:
-    label = {"built": "dựng", "unchanged": "không đổi", "failed": "LỖI"}[result.status]
+    label = {
+        BuildStatus.BUILT: "dựng",
+        BuildStatus.UNCHANGED: "không đổi",
+        BuildStatus.FAILED: "LỖI",
+    }[result.status]
     return (
         f"[{done}/{total}] {label} ({result.status}): {result.unit_file.parent.name}/"
         f"{result.unit_file.stem}"

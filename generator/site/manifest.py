@@ -18,6 +18,7 @@ from generator.site.urls import MANIFEST, post_url, section_url
 from generator.source.essential import categories, priority_title
 from generator.source.fields import VN_TZ
 from generator.source.model import Site
+from generator.source.profile import SectionKind
 from generator.write import write_if_changed
 
 SCHEMA = "congxa-site/1"
@@ -40,11 +41,15 @@ def manifest(site: Site) -> dict[str, Any]:
     }
     for section in site.profile.sections:
         posts = site.in_section(section) if section.takes_posts else []
-        if section.kind == "essential":
+        if section.kind == SectionKind.ESSENTIAL:
             posts = site.active_essential()
-        if section.kind in ("posts", "documents") and not posts and section.required:
+        if (
+            section.kind in (SectionKind.POSTS, SectionKind.DOCUMENTS)
+            and not posts
+            and section.required
+        ):
             empty.append(section.id)
-        feed = feeds.get("thiet-yeu" if section.kind == "essential" else section.id)
+        feed = feeds.get("thiet-yeu" if section.kind == SectionKind.ESSENTIAL else section.id)
         sections.append(
             {
                 "id": section.id,

@@ -39,7 +39,7 @@ from generator.site.urls import (
 from generator.source.containment import refusal
 from generator.source.essential import categories, priority_title
 from generator.source.model import Post, Site
-from generator.source.profile import Section
+from generator.source.profile import Section, SectionKind
 
 HOME_ITEMS_PER_SECTION = 5
 
@@ -187,7 +187,7 @@ def home_page(site: Site) -> Page:
     news: list[str] = []
     usable = functools.partial(_publishable, site)
     for section in site.profile.sections:
-        posts = site.in_section(section) if section.kind == "posts" else []
+        posts = site.in_section(section) if section.kind == SectionKind.POSTS else []
         if not posts or len(news) >= HOME_NEWS_SECTIONS:
             continue
         more = ""
@@ -204,7 +204,7 @@ def home_page(site: Site) -> Page:
             + f"\n</ul>\n{more}</section>\n"
         )
     side = []
-    documents = next((s for s in site.profile.sections if s.kind == "documents"), None)
+    documents = next((s for s in site.profile.sections if s.kind == SectionKind.DOCUMENTS), None)
     if documents is not None and site.in_section(documents):
         items = []
         for post in site.in_section(documents)[:HOME_DOCUMENTS]:
@@ -228,7 +228,7 @@ def home_page(site: Site) -> Page:
             )
             + "\n</ul>\n</section>\n"
         )
-    contacts = next((s for s in site.profile.sections if s.kind == "contacts"), None)
+    contacts = next((s for s in site.profile.sections if s.kind == SectionKind.CONTACTS), None)
     side.append(
         '<section class="cx-card" aria-labelledby="lien-he-nhanh">\n'
         '<h2 id="lien-he-nhanh">Liên hệ</h2>\n<dl class="cx-contact">'
@@ -280,9 +280,9 @@ def feeds_block(site: Site, here: str) -> str:
 
 
 def section_pages(site: Site, section: Section) -> list[Page]:
-    if section.kind == "essential":
+    if section.kind == SectionKind.ESSENTIAL:
         return [essential_page(site, section)]
-    if section.kind == "english":
+    if section.kind == SectionKind.ENGLISH:
         return [english_page(site, section)]
     posts = site.in_section(section)
     total = max(1, ceil(len(posts) / PAGE_SIZE))
@@ -292,15 +292,15 @@ def section_pages(site: Site, section: Section) -> list[Page]:
         chunk = posts[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         title = section.title if number == 1 else f"{section.title} (trang {number})"
         out = [front(title, hide_toc=True), f"# {text(title)}\n"]
-        if number == 1 and section.kind == "intro":
+        if number == 1 and section.kind == SectionKind.INTRO:
             out.append(intro_block(site))
-        if number == 1 and section.kind == "contacts":
+        if number == 1 and section.kind == SectionKind.CONTACTS:
             out.append(contacts_block(site))
-        if section.kind == "documents":
+        if section.kind == SectionKind.DOCUMENTS:
             out.append(documents_table(site, chunk, url) if chunk else "")
         elif chunk:
             out.append(_list(site, chunk, url))
-        if not posts and section.kind in ("posts", "documents"):
+        if not posts and section.kind in (SectionKind.POSTS, SectionKind.DOCUMENTS):
             out.append('<p class="cx-empty">Chuyên mục này chưa có bài viết.</p>\n')
         out.append(pager(section.id, number, total, url))
         src = f"{section.id}/index.md" if number == 1 else f"{section.id}/trang-{number}.md"

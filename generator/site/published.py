@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from generator.errors import Problem
+from generator.errors import Problem, Severity
 from generator.site.bulletin import bulletin_paths
 from generator.site.pages import Page, build_pages
 from generator.site.refs import Ref, is_local, refs, refs_in, site_paths
@@ -62,7 +62,7 @@ class Published:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.severity == Severity.ERROR]
 
     def unreferenced(self) -> list[Candidate]:
         """Files of the unit's own folder that no published page uses (so unpublished);

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import ConfigError, ContentError, Problem
+from generator.errors import ConfigError, ContentError, Problem, Severity
 from generator.source.containment import FilePolicy, lexical, refusal, suggest
 from generator.source.fields import Fields
 from generator.source.files import line_of, parse_yaml, read_text
@@ -222,7 +222,7 @@ def load_unit_with_warnings(
             "text); trang Giới thiệu sẽ không hiện câu này.",
             data=data,
             key="introduction",
-            severity="warning",
+            severity=Severity.WARNING,
             rule="placeholder",
             hint="viết giới thiệu thật của đơn vị: vị trí, diện tích, dân số, lịch sử...",
         )
@@ -242,7 +242,7 @@ def load_unit_with_warnings(
             line = (line_of(holder, key) or 1) + (1 if "\n" in value.rstrip("\n") else 0)
             f.problems.extend(markdown_problems(value, path, line, field=field))
 
-    errors = [p for p in f.problems if p.severity == "error"]
+    errors = [p for p in f.problems if p.severity == Severity.ERROR]
     if errors or official is None or site_url is None or agency is None:
         raise ConfigError(f.problems)
     unit = Unit(

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem
+from generator.errors import Problem, Severity
 from generator.source.files import forbidden_character, line_of
 
 # Dates without a zone are Vietnam time (UTC+07:00, no daylight saving).
@@ -106,7 +106,7 @@ class Fields:
         field: str | None = None,
         hint: str | None = None,
         line: int | None = None,
-        severity: str = "error",
+        severity: Severity = Severity.ERROR,
         rule: str = "invalid",
     ) -> None:
         if line is None and data is not None:
@@ -219,7 +219,7 @@ class Fields:
         known: Iterable[str],
         *,
         prefix: str = "",
-        severity: str = "warning",
+        severity: Severity = Severity.WARNING,
         consequence: str = "sẽ bị bỏ qua",
     ) -> None:
         """Report every key of `data` not in `known`, with the closest known one."""

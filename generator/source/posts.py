@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.errors import ContentError, Problem
+from generator.errors import ContentError, Problem, Severity
 from generator.source.containment import (
     FilePolicy,
     folder_refusal,
@@ -153,7 +153,7 @@ def _placeholder_problem(post: Post, index: int) -> Problem:
         line=post.body_line + index,
         field="body",
         hint="thay dòng mẫu bằng nội dung bài viết; nếu chưa muốn đăng, để `draft: true`.",
-        severity="warning",
+        severity=Severity.WARNING,
         rule="placeholder",
     )
 
@@ -315,7 +315,7 @@ def load_post(
     essential = _essential(f, data)
     summary = f.get(data, "summary", str) or ""
     explicit_id = f.get(data, "id", str)
-    errors = [p for p in f.problems if p.severity == "error"]
+    errors = [p for p in f.problems if p.severity == Severity.ERROR]
     if errors:
         raise ContentError(f.problems)
     if warnings is not None:
@@ -460,7 +460,7 @@ def _essential(f: Fields, data: Any) -> Essential | None:
         item,
         ESSENTIAL_KEYS,
         prefix=p,
-        severity="error",
+        severity=Severity.ERROR,
         consequence="làm sai nhóm hoặc mức ưu tiên của thông tin thiết yếu",
     )
     category = f.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,19 @@ import yaml
 
 from generator.errors import ConfigError, Problem
 
-KINDS = ("posts", "documents", "intro", "contacts", "essential", "english")
+
+class SectionKind(StrEnum):
+    """What a section of the profile holds (generator/data/profiles/*.yml, `kind`)."""
+
+    POSTS = "posts"  # clerks' posts, newest first
+    DOCUMENTS = "documents"  # posts that are legal documents, shown as a table
+    INTRO = "intro"  # introduction, functions and leaders from the commune file, plus posts
+    CONTACTS = "contacts"  # contacts from the commune file, plus posts
+    ESSENTIAL = "essential"  # generated: every active essential item
+    ENGLISH = "english"  # generated: the English page
+
+
+KINDS = tuple(SectionKind)
 DEFAULT_PROFILE = "nd42-2022"
 
 
@@ -21,13 +34,13 @@ class Section:
     id: str  # also the URL path and the content folder name
     title: str
     title_en: str
-    kind: str
+    kind: SectionKind
     required: bool
 
     @property
     def takes_posts(self) -> bool:
         """Generated sections have no folder of posts."""
-        return self.kind not in ("essential", "english")
+        return self.kind not in (SectionKind.ESSENTIAL, SectionKind.ENGLISH)
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,7 @@ def _parse(data: Any, path: Path) -> Profile:
                 id=str(item["id"]),
                 title=str(item["title"]),
                 title_en=str(item.get("title_en") or item["title"]),
-                kind=str(item.get("kind", "posts")),
+                kind=SectionKind(str(item.get("kind", "posts"))),
                 required=bool(item.get("required", True)),
             )
         )

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator.errors import ConfigError, ContentError, Problem
+from generator.errors import ConfigError, ContentError, Problem, Severity
 from generator.source.commune import load_unit
 from generator.source.containment import (
     DEFAULT_ALLOWED_FILES,
@@ -83,7 +83,7 @@ class Project:
             f.unknown_keys(
                 data,
                 SETTINGS_KEYS,
-                severity="error",
+                severity=Severity.ERROR,
                 consequence="không được congxa dùng tới",
             )
             for key, attr in (
@@ -172,7 +172,7 @@ class Project:
         unit = load_unit(unit_file, self.registry, files=files)
         unit_dir, province_dir = self.content_for(unit_file)
         posts, problems = load_posts(unit_dir, province_dir, self.profile, files)
-        errors = [p for p in problems if p.severity == "error"]
+        errors = [p for p in problems if p.severity == Severity.ERROR]
         if errors:
             raise ContentError(problems, unit=unit.code)
         assert self.today is not None

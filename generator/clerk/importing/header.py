@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from generator.source.profile import Profile, Section
+from generator.source.profile import Profile, Section, SectionKind
 from generator.text import fold
 
 # (type as written in a title, abbreviation in the number, sections to suggest in order)
@@ -330,6 +330,6 @@ def suggest_section(profile: Profile, document_type: str | None) -> Section:
         found = next((s for s in sections if s.id == candidate), None)
         if found is not None:
             return found
-    documents = [s for s in sections if s.kind == "documents"]
-    posts = [s for s in sections if s.kind == "posts"]
+    documents = [s for s in sections if s.kind == SectionKind.DOCUMENTS]
+    posts = [s for s in sections if s.kind == SectionKind.POSTS]
     return (documents or posts or sections)[0]

@@ -22,11 +22,11 @@ from generator.clerk.importing.guard import check_size, refuse
 from generator.clerk.importing.header import Block, Header, read_header, suggest_section
 from generator.clerk.importing.pdf import first_page_text
 from generator.clerk.new import _slug, _taken_slugs, find_section
-from generator.errors import ConfigError, Problem
+from generator.errors import ConfigError, Problem, Severity
 from generator.source.fields import VN_TZ
 from generator.source.legacy import find_legacy
 from generator.source.posts import PROVINCE_FOLDER
-from generator.source.profile import Section
+from generator.source.profile import Section, SectionKind
 from generator.source.project import Project
 from generator.text import nfc, slugify
 
@@ -112,7 +112,7 @@ def import_document(
                 file=source,
                 hint="nếu sai chuyên mục, xoá bài vừa tạo và nhập lại với --section <chuyên mục>, "
                 "hoặc chuyển tệp bài sang thư mục chuyên mục đúng.",
-                severity="warning",
+                severity=Severity.WARNING,
             )
         )
     return _write(project, unit, target, source, draft, attach, pdf, now or datetime.now(VN_TZ))
@@ -206,7 +206,7 @@ def _from_docx(source: Path) -> _Draft:
                 file=source,
                 hint="viết mô tả ngắn vào giữa [ ] của ![](...) trong bài, hoặc trong Word: "
                 "chuột phải vào ảnh > Sửa văn bản thay thế (Edit Alt Text).",
-                severity="warning",
+                severity=Severity.WARNING,
                 rule="image-alt",
             )
         )
@@ -219,7 +219,7 @@ def _from_docx(source: Path) -> _Draft:
                 file=source,
                 hint="trong Word, chuột phải vào ảnh > Lưu thành ảnh (Save as Picture) dạng "
                 "PNG hoặc JPEG, rồi chèn ảnh đó vào bài.",
-                severity="warning",
+                severity=Severity.WARNING,
             )
         )
     return draft
@@ -246,7 +246,7 @@ def _from_pdf(source: Path) -> _Draft:
                 "Tệp PDF là bản chụp (scanned PDF), không lấy được chữ để làm tóm tắt.",
                 file=source,
                 hint="mở bài vừa tạo, viết tóm tắt một câu vào `summary` và sửa tiêu đề.",
-                severity="warning",
+                severity=Severity.WARNING,
             )
         )
     draft.body = "Toàn văn xem trong tệp đính kèm.\n"
@@ -352,7 +352,7 @@ def _post_text(
     if draft.summary_note:
         summary += f"  # {draft.summary_note}"
     lines = ["---", f"title: {_q(title)}", f"date: {when}", summary]
-    if header.found or section.kind == "documents" or document_file:
+    if header.found or section.kind == SectionKind.DOCUMENTS or document_file:
         lines.append("document:  # thông tin văn bản, lấy từ phần đầu và phần ký của tệp")
         fields = [
             ("number", header.number, "số, ký hiệu, ví dụ 215/QĐ-UBND"),
