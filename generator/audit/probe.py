@@ -51,7 +51,7 @@ async def check_unit(
     crawler: Crawler, unit: RegistryUnit, urls: Sequence[str], rules: CheckRules
 ) -> UnitResult:
     """The unit's result: the first of its URLs that is ok, else the first URL's failure."""
-    base = _base(unit)
+    base = unit_row(unit)
     if not urls:
         return _stamp(replace(base, status=AuditStatus.NO_URL, detail="no known URL for this unit"))
     # One budget for the whole site: every URL, redirect, retry, manifest and feed.
@@ -78,7 +78,7 @@ async def check_url(
     """The result of one URL of the unit, within the site's time budget (`deadline`)."""
     if deadline is None:
         deadline = time.monotonic() + crawler.settings.budget
-    base = replace(_base(unit), url=url, final_url=url)
+    base = replace(unit_row(unit), url=url, final_url=url)
     fetched = await crawler.fetch(url, deadline=deadline)
     base = replace(base, final_url=fetched.final_url, elapsed=round(fetched.elapsed, 3))
     if not fetched.answered:
@@ -210,7 +210,8 @@ async def _read_feed(crawler: Crawler, url: str, deadline: float) -> list[FeedIt
     return parse_feed(fetched.body)
 
 
-def _base(unit: RegistryUnit) -> UnitResult:
+def unit_row(unit: RegistryUnit) -> UnitResult:
+    """A result row with the unit's registry facts and no status yet."""
     return UnitResult(
         code=unit.code,
         name=unit.name,

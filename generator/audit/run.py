@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +21,7 @@ from generator import __version__
 from generator.audit.classify import audit_profile
 from generator.audit.crawl import Crawler, CrawlSettings
 from generator.audit.indicators import default_year, load_indicators
-from generator.audit.probe import CheckRules, check_unit
+from generator.audit.probe import CheckRules, check_unit, unit_row
 from generator.audit.report import Report, build_report, write_report
 from generator.audit.results import AuditStatus, UnitResult
 from generator.audit.sources import UrlSource, load_commune_urls, load_urls_csv
@@ -215,13 +215,8 @@ async def guarded_check(
     except Exception as exc:  # noqa: BLE001 - isolated to this site by design
         status = AuditStatus.AUDIT_ERROR
         detail = f"audit error {type(exc).__name__}: {exc}"[:300]
-    return UnitResult(
-        code=unit.code,
-        name=unit.name,
-        type=unit.type,
-        type_id=unit.type_id,
-        province_code=unit.province_code,
-        province_name=unit.province_name,
+    return replace(
+        unit_row(unit),
         status=status,
         url=urls[0] if urls else "",
         final_url=urls[0] if urls else "",
