@@ -159,7 +159,21 @@ class Project:
                         hint="kiểm tra đường dẫn tới tệp hoặc thư mục.",
                     )
                 )
-        return sorted({p.resolve() for p in found})
+        resolved = sorted({p.resolve() for p in found})
+        communes = self.communes_dir.resolve()
+        for unit_file in resolved:
+            if not unit_file.is_relative_to(communes):
+                # Its content would be read from this project and its shared folder and
+                # links from the unit file's own project: never mixed.
+                raise ConfigError(
+                    Problem(
+                        f"Tệp đơn vị {unit_file} không nằm trong thư mục communes/ của dự án "
+                        f"{self.root} (unit file outside the project).",
+                        hint="chạy lệnh trong thư mục dự án của tệp này, hoặc ghi "
+                        "`--root <thư mục dự án>` cho đúng dự án chứa tệp.",
+                    )
+                )
+        return resolved
 
     def content_for(self, unit_file: Path) -> tuple[Path, Path]:
         """(the unit's content folder, the province's content folder)."""

@@ -1,0 +1,45 @@
+"""Seams between features, found by trying the merged product as a clerk and as an attacker."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import REPO
+
+TODAY = ["--today", "2026-11-29"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """One demo unit (with its province's shared folder) copied into a fresh project."""
+    (tmp_path / "communes/ha_noi").mkdir(parents=True)
+    shutil.copy(REPO / "communes/ha_noi/xa_soc_son.yml", tmp_path / "communes/ha_noi")
+    for folder in ("xa_soc_son", "_province"):
+        shutil.copytree(REPO / f"content/ha_noi/{folder}", tmp_path / f"content/ha_noi/{folder}")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_unit_file_of_another_project_is_named_not_mixed(
+    project: Path, tmp_path: Path, command: str
+) -> None:
+    """A unit file outside --root's communes/ would be built with --root's content and the
+    other project's shared folder: refused with the file named and the fix, exit 2."""
+    other = REPO / "communes/ha_noi/xa_soc_son.yml"
+    extra = ["--out", str(tmp_path / "public")] if command == "build" else []
+    code, out = run(command, "--root", str(project), str(other), *extra, *TODAY)
+    assert code == 2, out
+    assert str(other) in out and "--root" in out
+    assert not (tmp_path / "public").exists()
