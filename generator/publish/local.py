@@ -6,8 +6,8 @@ Pages link relatively, so the province page's unit links (`./<unit>/`) and every
 pages work under `/<province>/<unit>/`. The root lists the built provinces.
 
 Read-only and local: it binds 127.0.0.1 only, answers only a loopback `Host` (no DNS
-rebinding) and clean paths (no NUL or control characters, UTF-8), serves nothing outside DIR (real paths are
-checked, so a symbolic link cannot lead out), hides build state (`.congxa/`, dot files) and
+rebinding) and clean paths (UTF-8, no control characters), serves nothing outside DIR (real
+paths are checked, so a symbolic link cannot lead out), hides build state (`.congxa/`, dot files) and
 nginx.conf, and never lists a folder. Production serving is nginx's job (publish/nginx.py).
 """
 
@@ -30,7 +30,7 @@ _MAX_TARGET = 4096  # characters of a request target
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def refusal(headers: Message, target: str, port: int) -> tuple[int, str] | None:
+def refusal(headers: Message, target: str, port: object) -> tuple[int, str] | None:
     """400 or 421 for a request a local server must not answer, else None.
 
     Only this machine's own names are accepted in `Host` (a page of another site that
@@ -79,7 +79,8 @@ class PublicHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self) -> Any:
         address = self.server.server_address
-        refused = refusal(self.headers, self.path, address[1] if len(address) > 1 else 0)
+        port = address[1] if isinstance(address, tuple) else 0
+        refused = refusal(self.headers, self.path, port)
         if refused is not None:
             status, text = refused
             data = text.encode("utf-8")
