@@ -43,3 +43,27 @@ def test_a_unit_file_of_another_project_is_named_not_mixed(
     assert code == 2, out
     assert str(other) in out and "--root" in out
     assert not (tmp_path / "public").exists()
+
+
+def test_backslash_escaped_brackets_are_text_not_links(project: Path, tmp_path: Path) -> None:
+    """`congxa import` escapes Markdown in a Word document's text (`\\[a\\](x)`): that is
+    text on the page, so it neither publishes the file it names nor gets a broken-link
+    warning; a real link next to it still does both."""
+    unit = project / "content/ha_noi/xa_soc_son"
+    (unit / "files/ghi-chu-noi-bo.pdf").write_bytes(b"%PDF-1.4 private\n")
+    (unit / "tin-tuc/trich-dan.md").write_text(
+        "---\ntitle: Trích dẫn văn bản\ndate: 2026-11-20\n---\n"
+        "Văn bản ghi: \\[ghi chú\\](../files/ghi-chu-noi-bo.pdf) và "
+        "!\\[x\\](/etc/passwd); xem [quyết định](../files/qd-312-qd-ubnd.pdf).\n",
+        encoding="utf-8",
+    )
+    code, out = run("check", "--root", str(project), str(unit / "tin-tuc/trich-dan.md"), *TODAY)
+    assert code == 0 and "passwd" not in out and "ghi-chu-noi-bo" not in out, out
+    public = tmp_path / "public"
+    code, out = run("build", "--root", str(project), "--out", str(public), *TODAY)
+    assert code == 0, out
+    site = public / "ha_noi/xa_soc_son"
+    assert not (site / "files/ghi-chu-noi-bo.pdf").exists()
+    assert (site / "files/qd-312-qd-ubnd.pdf").is_file()
+    page = (site / "tin-tuc/trich-dan/index.html").read_text(encoding="utf-8")
+    assert "[ghi chú](../files/ghi-chu-noi-bo.pdf)" in page

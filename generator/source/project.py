@@ -167,8 +167,9 @@ class Project:
                 # links from the unit file's own project: never mixed.
                 raise ConfigError(
                     Problem(
-                        f"Tệp đơn vị {unit_file} không nằm trong thư mục communes/ của dự án "
-                        f"{self.root} (unit file outside the project).",
+                        f"{unit_file} nằm ngoài dự án {self.root} (path outside the project): "
+                        f"tệp đơn vị phải nằm trong {self.communes_dir}, bài viết trong "
+                        f"{self.content_dir}.",
                         hint="chạy lệnh trong thư mục dự án của tệp này, hoặc ghi "
                         "`--root <thư mục dự án>` cho đúng dự án chứa tệp.",
                     )
