@@ -67,3 +67,24 @@ def test_backslash_escaped_brackets_are_text_not_links(project: Path, tmp_path: 
     assert (site / "files/qd-312-qd-ubnd.pdf").is_file()
     page = (site / "tin-tuc/trich-dan/index.html").read_text(encoding="utf-8")
     assert "[ghi chú](../files/ghi-chu-noi-bo.pdf)" in page
+
+
+def test_init_with_a_unit_name_or_a_wrong_code_points_to_the_code(tmp_path: Path) -> None:
+    """A clerk rarely knows the 5-digit code: the unit's name (with or without diacritics)
+    is answered with its code, a wrong code with examples, never a dead end."""
+    from generator.source.registry import load_registry
+    from generator.text import fold
+
+    registry = load_registry()
+    province = registry.province("48")
+    assert province is not None
+    units = registry.units_of(province.code)
+    unit = units[len(units) // 2]
+    for typed in (unit.name, fold(unit.name), unit.codename):
+        code, out = run("init", "--root", str(tmp_path), "--province", "48", "--unit", typed)
+        assert code == 2 and f"--unit {unit.code}` ({unit.name})" in out, out
+    code, out = run("init", "--root", str(tmp_path), "--province", "48", "--unit", "99999")
+    assert code == 2 and f"--unit {units[0].code}` ({units[0].name})" in out, out
+    assert not (tmp_path / "communes").exists()
+    code, out = run("init", "--root", str(tmp_path), "--province", "48", "--unit", unit.code)
+    assert code == 0 and (tmp_path / f"communes/{province.codename}/{unit.stem}.yml").is_file()
