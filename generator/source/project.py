@@ -24,6 +24,7 @@ from generator.source.model import Site
 from generator.source.posts import load_posts
 from generator.source.profile import Profile, load_profile
 from generator.source.registry import Registry, load_registry
+from generator.source.siteurl import normalise_site_url
 
 SETTINGS_FILE = "congxa.yml"
 # Every key congxa.yml may hold; anything else is a typo that would be ignored silently.
@@ -38,7 +39,6 @@ SETTINGS_KEYS = {
     "max_attachment_mb",
     "board",
 }
-_URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
 _FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
 MAX_ATTACHMENT_MB_CEILING = 2048.0  # what any web server is configured to send, at most
 
@@ -272,7 +272,13 @@ def province_url_setting(root: Path) -> str | None:
     value = data.get("province_url") if isinstance(data, dict) else None
     if value is None:
         return None
-    if not isinstance(value, str) or not _URL.match(value.replace("{province}", "x")):
+    # Read as strictly as a unit's site_url (source/siteurl.py): it reaches the province
+    # feed, units.json and the boards, so no quote, bracket, space or newline gets through.
+    if (
+        not isinstance(value, str)
+        or not value.endswith("/")
+        or normalise_site_url(value.replace("{province}", "province")) is None
+    ):
         raise ConfigError(
             Problem(
                 f"`province_url` không hợp lệ (invalid): {value!r}.",
