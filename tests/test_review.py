@@ -88,3 +88,23 @@ def test_init_with_a_unit_name_or_a_wrong_code_points_to_the_code(tmp_path: Path
     assert not (tmp_path / "communes").exists()
     code, out = run("init", "--root", str(tmp_path), "--province", "48", "--unit", unit.code)
     assert code == 0 and (tmp_path / f"communes/{province.codename}/{unit.stem}.yml").is_file()
+
+
+@pytest.mark.parametrize(
+    "item", ["- file:\n    title: Kế hoạch", '- file: ""', "- title: Kế hoạch"]
+)
+def test_an_attachment_without_its_file_is_an_error_not_a_silent_drop(
+    project: Path, tmp_path: Path, item: str
+) -> None:
+    """The clerk meant to attach something; the page would have gone out without it."""
+    post = project / "content/ha_noi/xa_soc_son/thong-bao/ke-hoach.md"
+    post.write_text(
+        "---\ntitle: Kế hoạch tổ chức hội nghị\ndate: 2026-11-20\nattachments:\n"
+        f"  - file: ../files/qd-312-qd-ubnd.pdf\n  {item}\n---\nNội dung kế hoạch.\n",
+        encoding="utf-8",
+    )
+    code, out = run("check", "--root", str(project), str(post), *TODAY)
+    assert code == 1 and "ke-hoach.md:6:" in out and "attachments[1].file" in out, out
+    assert "Cách sửa (fix)" in out
+    code, out = run("build", "--root", str(project), "--out", str(tmp_path / "public"), *TODAY)
+    assert code == 1 and not (tmp_path / "public/ha_noi/xa_soc_son").exists()
