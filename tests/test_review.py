@@ -108,3 +108,24 @@ def test_an_attachment_without_its_file_is_an_error_not_a_silent_drop(
     assert "Cách sửa (fix)" in out
     code, out = run("build", "--root", str(project), "--out", str(tmp_path / "public"), *TODAY)
     assert code == 1 and not (tmp_path / "public/ha_noi/xa_soc_son").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "fixed"),
+    [("hop-dan.md.txt", "hop-dan.md"), ("Hop Dan.MD", "Hop Dan.md"), ("hop.markdown", "hop.md")],
+)
+def test_a_post_saved_without_the_md_extension_is_named_with_the_fix(
+    project: Path, tmp_path: Path, name: str, fixed: str
+) -> None:
+    """Notepad saves `hop-dan.md` as `hop-dan.md.txt`: the post is not published, and the
+    clerk checking that section is told why and the name to give it."""
+    section = project / "content/ha_noi/xa_soc_son/thong-bao"
+    (section / name).write_text(
+        "---\ntitle: Thông báo họp dân\ndate: 2026-11-20\n---\nHọp dân thôn Đông.\n",
+        encoding="utf-8",
+    )
+    for scope in (section, section.parent):
+        code, out = run("check", "--root", str(project), str(scope), *TODAY)
+        assert f"{name}: cảnh báo (warning)" in out and f"`{fixed}`" in out, out
+    code, out = run("build", "--root", str(project), "--out", str(tmp_path / "public"), *TODAY)
+    assert code == 0 and not (tmp_path / "public/ha_noi/xa_soc_son/thong-bao" / name).exists()
