@@ -72,7 +72,25 @@ root_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+
+
+class _Commands(click.Group):
+    """The command group; Ctrl-C ends any command with a Vietnamese line, not "Aborted!"."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(
+                "\nĐã dừng (interrupted). Trang đã đăng không bị ảnh hưởng: phần chưa dựng "
+                "xong không được đăng; chạy lại lệnh để làm tiếp.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="congxa")
 def main() -> None:
     """congxa: trang thông tin điện tử chuẩn cho xã, phường, đặc khu.

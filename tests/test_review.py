@@ -129,3 +129,44 @@ def test_a_post_saved_without_the_md_extension_is_named_with_the_fix(
         assert f"{name}: cảnh báo (warning)" in out and f"`{fixed}`" in out, out
     code, out = run("build", "--root", str(project), "--out", str(tmp_path / "public"), *TODAY)
     assert code == 0 and not (tmp_path / "public/ha_noi/xa_soc_son/thong-bao" / name).exists()
+
+
+def test_ctrl_c_during_a_build_ends_in_vietnamese_and_keeps_the_site(tmp_path: Path) -> None:
+    """A clerk pressing Ctrl-C mid-build reads what happened, in Vietnamese; the site
+    already published is served as it was."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    for folder in ("communes", "content"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    public = tmp_path / "public"
+    code, out = run("build", "--root", str(tmp_path), "--out", str(public), *TODAY)
+    assert code == 0, out
+    homes = sorted(public.glob("ha_noi/*/index.html"))
+    before = [home.read_bytes() for home in homes]
+    # Ctrl-C raises KeyboardInterrupt even when this suite runs with SIGINT ignored.
+    start = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from generator.cli import main; sys.argv[0] = 'congxa'; main()"
+    )
+    command = [sys.executable, "-c", start, "build", "--force", "-j", "1"]
+    process = subprocess.Popen(
+        [*command, "--root", str(tmp_path), "--out", str(public), *TODAY],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline()  # one unit built, the others still to come
+    assert first.startswith("[1/"), first
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Đã dừng (interrupted)" in err and "Aborted" not in err
+    assert "Traceback" not in err
+    assert [home.read_bytes() for home in homes] == before
