@@ -181,10 +181,19 @@ def build(
         shard_spec = None
     if emit is not None:
         from generator.publish.emit import emit_mkdocs
+        from generator.source.commune import split_unfinished, unfinished_line
 
-        problems = emit_mkdocs(project, files, emit)
+        ready, waiting = split_unfinished(files)  # not filled in yet: skipped, as by build
+        written: list[Path] = []
+        problems = emit_mkdocs(project, ready, emit, written)
         _print_problems(problems)
-        click.echo(f"Đã ghi {len(files)} dự án MkDocs vào {emit} (wrote MkDocs projects).")
+        failed = len(ready) - len(written)
+        click.echo(
+            f"Đã ghi {len(written)} dự án MkDocs vào {emit}, lỗi {failed} đơn vị "
+            f"(wrote {len(written)} MkDocs projects, failed {failed})."
+        )
+        if waiting:
+            click.echo(unfinished_line(len(waiting)))
         sys.exit(EXIT_ERRORS if problems else EXIT_OK)
     show, done = _progress_output()
     try:

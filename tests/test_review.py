@@ -170,3 +170,39 @@ def test_ctrl_c_during_a_build_ends_in_vietnamese_and_keeps_the_site(tmp_path: P
     assert "Đã dừng (interrupted)" in err and "Aborted" not in err
     assert "Traceback" not in err
     assert [home.read_bytes() for home in homes] == before
+
+
+def test_emit_mkdocs_counts_what_it_wrote_and_skips_unfinished_units(
+    project: Path, tmp_path: Path
+) -> None:
+    """`--emit-mkdocs` says how many projects it wrote (a unit with an error is not one)
+    and, like `build`, passes over the skeletons `congxa init` wrote."""
+    shutil.copy(REPO / "communes/ha_noi/phuong_cua_nam.yml", project / "communes/ha_noi")
+    shutil.copytree(
+        REPO / "content/ha_noi/phuong_cua_nam", project / "content/ha_noi/phuong_cua_nam"
+    )
+    bad = project / "content/ha_noi/phuong_cua_nam/thong-bao/hong.md"
+    bad.write_text("---\ntitle: Hỏng\ndate: 31/02/2026\n---\nx\n", encoding="utf-8")
+    from generator.source.registry import load_registry
+
+    registry = load_registry()
+    province = registry.province("01")
+    assert province is not None
+    taken = {"xa_soc_son", "phuong_cua_nam"}
+    skeletons = [u.code for u in registry.units_of(province.code) if u.stem not in taken][:2]
+    code, out = run(
+        "init",
+        "--root",
+        str(project),
+        "--province",
+        "01",
+        *(a for c in skeletons for a in ("--unit", c)),
+    )
+    assert code == 0, out
+    dest = tmp_path / "emitted"
+    code, out = run("build", "--root", str(project), "--emit-mkdocs", str(dest), *TODAY)
+    assert code == 1, out
+    assert "Đã ghi 1 dự án MkDocs" in out and "lỗi 1 đơn vị" in out, out
+    assert "2 đơn vị chưa điền thông tin, bỏ qua" in out, out
+    assert sorted(p.name for p in (dest / "ha_noi").iterdir()) == ["xa_soc_son"]
+    assert out.count("lỗi (error)") == 1, out
