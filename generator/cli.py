@@ -72,7 +72,25 @@ root_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+
+
+class _Commands(click.Group):
+    """The command group; Ctrl-C ends any command with a Vietnamese line, not "Aborted!"."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(
+                "\nĐã dừng (interrupted). Trang đã đăng không bị ảnh hưởng: phần chưa dựng "
+                "xong không được đăng; chạy lại lệnh để làm tiếp.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="congxa")
 def main() -> None:
     """congxa: trang thông tin điện tử chuẩn cho xã, phường, đặc khu.
@@ -163,10 +181,19 @@ def build(
         shard_spec = None
     if emit is not None:
         from generator.publish.emit import emit_mkdocs
+        from generator.source.commune import split_unfinished, unfinished_line
 
-        problems = emit_mkdocs(project, files, emit)
+        ready, waiting = split_unfinished(files)  # not filled in yet: skipped, as by build
+        written: list[Path] = []
+        problems = emit_mkdocs(project, ready, emit, written)
         _print_problems(problems)
-        click.echo(f"Đã ghi {len(files)} dự án MkDocs vào {emit} (wrote MkDocs projects).")
+        failed = len(ready) - len(written)
+        click.echo(
+            f"Đã ghi {len(written)} dự án MkDocs vào {emit}, lỗi {failed} đơn vị "
+            f"(wrote {len(written)} MkDocs projects, failed {failed})."
+        )
+        if waiting:
+            click.echo(unfinished_line(len(waiting)))
         sys.exit(EXIT_ERRORS if problems else EXIT_OK)
     show, done = _progress_output()
     try:

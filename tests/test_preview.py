@@ -474,3 +474,22 @@ def test_a_fault_of_the_incremental_renderer_falls_back_to_a_full_build(
     expected = full_build(preview.project, preview.unit_file, tmp_path / "full" / "site")
     assert tree(state.site_dir) == tree(expected)
     assert "Dự phòng." in page(preview)
+
+
+def test_a_file_replaced_by_a_link_out_is_rebuilt_and_refused(preview: Preview) -> None:
+    """Replacing a file the unit publishes with a symbolic link out of the content folder
+    is a change of this unit: the preview rebuilds, shows the refusal and keeps serving the
+    last good file, never the link's target."""
+    files = preview.project.root / "content/ha_noi/phuong_hoan_kiem/files"
+    files.mkdir()
+    (files / "ke-hoach.pdf").write_bytes(b"%PDF-1.4 ke hoach\n")
+    save(preview, post(extra="attachments:\n  - file: ../files/ke-hoach.pdf\n"))
+    wait_until(lambda: get(preview.url + "files/ke-hoach.pdf")[0] == 200)
+    generation = preview.state.generation
+    (files / "ke-hoach.pdf").unlink()
+    (files / "ke-hoach.pdf").symlink_to("/etc/passwd")
+    wait_until(lambda: preview.state.generation > generation)
+    assert not preview.state.ok
+    assert any("/etc/passwd" in p.message for p in preview.state.problems)
+    status, body = get(preview.url + "files/ke-hoach.pdf")
+    assert status == 200 and body == "%PDF-1.4 ke hoach\n"

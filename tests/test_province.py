@@ -177,6 +177,12 @@ def test_province_url_from_congxa_yml(mini: Callable[..., Project], tmp_path: Pa
         "congxa.hanoi.gov.vn",
         "https://congxa.hanoi.gov.vn/ha_noi",
         "[1, 2]",
+        # A newline before the end, quotes and brackets: would reach the feed, units.json
+        # and the boards as they are.
+        '"https://congxa.hanoi.gov.vn/{province}/\\n"',
+        "https://congxa.hanoi.gov.vn/'\"><meta/http-equiv=refresh/content=0;url=//x.example>/",
+        "https://congxa.hanoi.gov.vn:8443/",
+        "https://user@congxa.hanoi.gov.vn/",
     ],
 )
 def test_a_bad_province_url_is_a_config_error(tmp_path: Path, value: str) -> None:

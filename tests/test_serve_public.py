@@ -73,6 +73,33 @@ def test_no_listing_no_build_state_nothing_outside(server: str, path: str) -> No
     assert status == 404 and "Không tìm thấy" in body
 
 
+@pytest.mark.parametrize(
+    ("path", "host", "status"),
+    [
+        ("/ha_noi/", "evil.example", 421),  # DNS rebinding: another site's name for 127.0.0.1
+        ("/ha_noi/", "127.0.0.1.evil.example", 421),
+        ("/%00", None, 400),
+        ("/ha_noi/%00/index.html", None, 400),
+        ("/ha_noi/%1b", None, 400),
+        ("/ha_noi/%ff/", None, 400),
+    ],
+)
+def test_foreign_hosts_and_bad_paths_are_refused_cleanly(
+    server: str, path: str, host: str | None, status: int
+) -> None:
+    port = int(server.rstrip("/").rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.putrequest("GET", path, skip_host=host is not None)
+    if host is not None:
+        connection.putheader("Host", host)
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == status
+    assert response.read().startswith(str(status).encode())
+    connection.close()
+    assert get(server, "/ha_noi/")[0] == 200  # and the server still answers
+
+
 def test_a_link_out_of_the_folder_is_not_followed(demo_public: Path, tmp_path: Path) -> None:
     root = tmp_path / "public"
     shutil.copytree(demo_public / "ha_noi" / "feeds", root / "x" / "feeds")

@@ -224,6 +224,8 @@ def _check_scope(
             found.extend(
                 p for p in section_rules(site, options) if scope.covers(unit_dir / (p.field or ""))
             )
+            # and the files left in it (a post saved as `.md.txt` is one)
+            found.extend(p for p in file_rules(sitemap) if scope.covers(p.file))
     for post in site.posts:
         if scope.covers(post.source):
             found.extend(post_rules(site, post, sitemap, options))

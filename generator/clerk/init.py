@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from generator.errors import ConfigError, Problem
 from generator.source.placeholders import INTRODUCTION
-from generator.source.registry import Registry, normalise_code
+from generator.source.registry import Registry, RegistryUnit, normalise_code
+from generator.text import fold
 
 TEMPLATE = """\
 # Tệp đơn vị: {name}, {province}.
@@ -50,7 +52,7 @@ def init_province(
             raise ConfigError(
                 Problem(
                     f"Mã đơn vị không thuộc {found.name} (unknown unit): {', '.join(sorted(unknown))}.",
-                    hint="kiểm tra mã 5 chữ số trong danh mục.",
+                    hint=_unit_hint(chosen, units),
                 )
             )
         chosen = [u for u in chosen if u.code in wanted]
@@ -74,3 +76,25 @@ def init_province(
             handle.write(text)
         created.append(path)
     return created, skipped
+
+
+def _unit_hint(units: list[RegistryUnit], asked: list[str]) -> str:
+    """Where a clerk who does not know the code finds it: the units whose name is close to
+    what was typed (a name instead of a code works too), else a few of the province's."""
+    by_name = {fold(u.name): u for u in units} | {fold(u.codename): u for u in units}
+    matches: list[RegistryUnit] = []
+    for text in asked:
+        key = fold(text.replace("_", " ").replace("-", " "))
+        close = [u for name, u in by_name.items() if key and key in name]
+        close += [
+            by_name[n] for n in difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.6)
+        ]
+        matches.extend(u for u in close if u not in matches)
+    shown = matches[:5] or units[:5]
+    listed = "; ".join(f"`--unit {u.code}` ({u.name})" for u in shown)
+    if matches:
+        return f"có phải ý bạn là {listed}?"
+    return (
+        f"mã đơn vị gồm 5 chữ số, ví dụ {listed}; bỏ `--unit` để tạo tệp cho cả "
+        f"{len(units)} đơn vị của tỉnh rồi giữ lại tệp của đơn vị mình."
+    )

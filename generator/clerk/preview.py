@@ -346,7 +346,10 @@ class _Handler(FileSystemEventHandler):
         if event.is_directory and event.event_type == "modified":
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
-            if raw and self.preview.relevant(Path(str(raw)).resolve()):
+            # The folder resolved, the name itself not followed: a file replaced by a link
+            # to /etc/passwd is a change of this unit (its build then refuses the link).
+            path = Path(str(raw))
+            if raw and self.preview.relevant(path.parent.resolve() / path.name):
                 self.preview._touched()
                 return
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from generator.errors import ConfigError, Problem
+from generator.publish.local import refusal
 
 if TYPE_CHECKING:
     from generator.clerk.preview import BuildState, Preview
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 EVENTS_PATH = "/__congxa/events"
 STATUS_PATH = "/__congxa/status"
 KEEPALIVE_SECONDS = 10.0
-_MAX_TARGET = 4096  # characters of a request target
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 _BODY_CLOSE = re.compile(rb"</body>", re.IGNORECASE)
@@ -148,30 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, kind, body, head)
 
     def _refuse(self) -> tuple[int, str] | None:
-        """400 or 421 for a request the preview must not answer, else None.
-
-        Only this machine's own names are accepted in `Host` (a page of another site that
-        points a browser at 127.0.0.1 through its own domain name, DNS rebinding, is
-        refused), and the path must be an absolute path that decodes to UTF-8 without
-        control characters.
-        """
-        hosts = self.headers.get_all("Host") or []
-        if len(hosts) != 1:
-            return 400, "400 Bad Request: one Host header expected"
+        """400 or 421 for a request the preview must not answer (publish/local.py)."""
         address = self.server.server_address
         port = address[1] if isinstance(address, tuple) else 0
-        if hosts[0].strip().lower() not in _loopback_hosts(port):
-            return 421, "421 Misdirected Request: the preview answers only 127.0.0.1"
-        raw = self.path
-        if not raw.startswith("/") or len(raw) > _MAX_TARGET:
-            return 400, "400 Bad Request: bad request target"
-        try:
-            path = unquote(urlsplit(raw).path, errors="strict")
-        except (UnicodeDecodeError, ValueError):
-            return 400, "400 Bad Request: the path is not UTF-8"
-        if _CONTROL.search(path) or "\\" in path:
-            return 400, "400 Bad Request: control characters in the path"
-        return None
+        return refusal(self.headers, self.path, port)
 
     def _send(self, status: int, kind: str, body: bytes, head: bool) -> None:
         self.send_response(status)
@@ -203,11 +182,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page was closed or reloaded
-
-
-def _loopback_hosts(port: object) -> frozenset[str]:
-    names = ("127.0.0.1", "localhost", "[::1]")
-    return frozenset((*names, *(f"{name}:{port}" for name in names)))
 
 
 def _resolve(site_dir: Path, path: str) -> Path | None:

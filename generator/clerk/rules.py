@@ -161,6 +161,17 @@ def post_rules(
 def file_rules(sitemap: SiteMap) -> Iterator[Problem]:
     """Files of the unit's folder that no published page uses: they are not published."""
     for candidate in sitemap.site.unreferenced():
+        post_name = _post_name(candidate.path.name)
+        if post_name is not None:
+            yield problem(
+                "unreferenced-file",
+                f"{candidate.uri}: tệp này có vẻ là bài viết nhưng tên không kết thúc bằng "
+                "`.md`, nên không được đăng (post file without the .md extension).",
+                candidate.path,
+                hint=f"đổi tên tệp thành `{post_name}` (Notepad: Lưu thành, chọn "
+                '"All Files", gõ tên có đuôi .md).',
+            )
+            continue
         yield problem(
             "unreferenced-file",
             f"{candidate.uri}: tệp không được bài nào dẫn tới, sẽ không được đăng "
@@ -170,6 +181,19 @@ def file_rules(sitemap: SiteMap) -> Iterator[Problem]:
             "của một bài đã đăng, hoặc dẫn tới nó bằng liên kết hay ảnh trong bài; tệp của "
             "bài nháp (draft) chỉ được đăng khi bài được đăng. Nếu không dùng nữa, xoá tệp.",
         )
+
+
+def _post_name(name: str) -> str | None:
+    """The name a post saved under a wrong extension should have (`bai.MD`, `bai.md.txt`,
+    `bai.markdown`), or None."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        return None
+    if suffix.lower() in ("md", "markdown", "mdown"):
+        return f"{stem}.md"
+    if suffix.lower() == "txt" and stem.lower().endswith(".md"):
+        return f"{stem[:-3]}.md"
+    return None
 
 
 def legacy_rule(path: Path) -> Iterator[Problem]:

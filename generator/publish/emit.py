@@ -24,8 +24,11 @@ from generator.site.theme import theme_dir
 from generator.source.project import Project
 
 
-def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Problem]:
-    """One folder per unit: mkdocs.yml, docs/ (pages, files, feeds), overrides/."""
+def emit_mkdocs(
+    project: Project, unit_files: list[Path], dest: Path, written: list[Path] | None = None
+) -> list[Problem]:
+    """One folder per unit: mkdocs.yml, docs/ (pages, files, feeds), overrides/. The unit
+    files whose project was written are appended to `written`."""
     problems: list[Problem] = []
     for unit_file in unit_files:
         try:
@@ -68,4 +71,6 @@ def emit_mkdocs(project: Project, unit_files: list[Path], dest: Path) -> list[Pr
         (root / "mkdocs.yml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
+        if written is not None:
+            written.append(unit_file)
     return problems

@@ -24,6 +24,8 @@ _REF_DEF = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _HTML_TAG = re.compile(r"<(a|img)\b([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# A backslash escape of ASCII punctuation (CommonMark): `\[a\](x.pdf)` is text, not a link.
+_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def refs_in(text: str, first_line: int = 1) -> Iterator[Ref]:
         if in_fence:
             continue
         line = first_line + index
-        text_line = _INLINE_CODE.sub("", raw)
+        text_line = _INLINE_CODE.sub("", _ESCAPE.sub("  ", raw))
         for match in _MD_LINK.finditer(text_line):
             image = match[1] == "!"
             yield Ref(line, match[3], image, match[2] if image else None)

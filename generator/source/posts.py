@@ -413,6 +413,18 @@ def _attachments(f: Fields, data: Any, where: _Where) -> list[Attachment]:
             continue
         f.unknown_keys(item, ATTACHMENT_KEYS, prefix=field + ".")
         title = f.get(item, "title", str, prefix=field + ".")
+        if item.get("file") in (None, ""):
+            # An item without its file would vanish from the page without a word.
+            f.error(
+                "Mục đính kèm chưa ghi tệp (attachment without `file`): mục này sẽ không "
+                "được đăng.",
+                data=item,
+                key="file" if "file" in item else None,
+                field=field + ".file",
+                hint="ghi đường dẫn tới tệp sau `file:`, ví dụ `file: ../files/ke-hoach.pdf` "
+                "(chép tệp vào thư mục files/ của đơn vị); không đính kèm thì xoá cả mục.",
+            )
+            continue
         attachment = _file(f, item, "file", field + ".file", where, title)
         if attachment:
             found.append(attachment)

@@ -24,6 +24,7 @@ from generator.source.model import Site
 from generator.source.posts import load_posts
 from generator.source.profile import Profile, load_profile
 from generator.source.registry import Registry, load_registry
+from generator.source.siteurl import normalise_site_url
 
 SETTINGS_FILE = "congxa.yml"
 # Every key congxa.yml may hold; anything else is a typo that would be ignored silently.
@@ -38,7 +39,6 @@ SETTINGS_KEYS = {
     "max_attachment_mb",
     "board",
 }
-_URL = re.compile(r"^https://[^/\s]+/(\S*/)?$")
 _FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
 MAX_ATTACHMENT_MB_CEILING = 2048.0  # what any web server is configured to send, at most
 
@@ -159,7 +159,22 @@ class Project:
                         hint="kiểm tra đường dẫn tới tệp hoặc thư mục.",
                     )
                 )
-        return sorted({p.resolve() for p in found})
+        resolved = sorted({p.resolve() for p in found})
+        communes = self.communes_dir.resolve()
+        for unit_file in resolved:
+            if not unit_file.is_relative_to(communes):
+                # Its content would be read from this project and its shared folder and
+                # links from the unit file's own project: never mixed.
+                raise ConfigError(
+                    Problem(
+                        f"{unit_file} nằm ngoài dự án {self.root} (path outside the project): "
+                        f"tệp đơn vị phải nằm trong {self.communes_dir}, bài viết trong "
+                        f"{self.content_dir}.",
+                        hint="chạy lệnh trong thư mục dự án của tệp này, hoặc ghi "
+                        "`--root <thư mục dự án>` cho đúng dự án chứa tệp.",
+                    )
+                )
+        return resolved
 
     def content_for(self, unit_file: Path) -> tuple[Path, Path]:
         """(the unit's content folder, the province's content folder)."""
@@ -257,7 +272,13 @@ def province_url_setting(root: Path) -> str | None:
     value = data.get("province_url") if isinstance(data, dict) else None
     if value is None:
         return None
-    if not isinstance(value, str) or not _URL.match(value.replace("{province}", "x")):
+    # Read as strictly as a unit's site_url (source/siteurl.py): it reaches the province
+    # feed, units.json and the boards, so no quote, bracket, space or newline gets through.
+    if (
+        not isinstance(value, str)
+        or not value.endswith("/")
+        or normalise_site_url(value.replace("{province}", "province")) is None
+    ):
         raise ConfigError(
             Problem(
                 f"`province_url` không hợp lệ (invalid): {value!r}.",
