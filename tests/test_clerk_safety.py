@@ -491,3 +491,24 @@ def test_any_date_gives_a_date_or_a_problem(year: int) -> None:
                 else:
                     assert not f.problems and MIN_YEAR <= parsed.year <= MAX_YEAR, text
                     parsed.timestamp()  # feeds and sitemaps need a timestamp
+
+
+def test_check_on_a_draft_says_it_will_not_be_published(mini: Callable[..., Project]) -> None:
+    """A draft passes every check, yet it does not go out: `check` says so."""
+    project = mini(
+        posts={
+            "thong-bao/nhap.md": post(extra="draft: true\n"),
+            "thong-bao/that.md": post(title="Thông báo đã đăng"),
+        }
+    )
+    code, output = run(
+        project.root, "check", str(project.root / FOLDER / "thong-bao/nhap.md"), *DAY
+    )
+    assert code == 0, output
+    assert "Đã kiểm tra 1 bài nháp (draft: chưa đăng) của Phường Hoàn Kiếm" in output
+    code, output = run(project.root, "check", str(project.root / FOLDER / "thong-bao"), *DAY)
+    assert "2 bài (trong đó 1 bài nháp chưa đăng)" in output, output
+    code, output = run(
+        project.root, "check", str(project.root / FOLDER / "thong-bao/that.md"), *DAY
+    )
+    assert "Đã kiểm tra 1 bài của Phường Hoàn Kiếm" in output and "nháp" not in output

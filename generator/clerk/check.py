@@ -25,8 +25,9 @@ from generator.clerk.rules import (
 from generator.errors import ConfigError, CongxaError, Problem, Severity
 from generator.site.links import SiteMap
 from generator.source.commune import is_unfinished, load_unit_with_warnings, unfinished_line
+from generator.source.files import parse_yaml, read_text
 from generator.source.model import Site
-from generator.source.posts import PROVINCE_FOLDER, load_posts
+from generator.source.posts import PROVINCE_FOLDER, load_posts, split_front_matter
 from generator.source.project import Project
 
 __all__ = ["CheckOptions", "CheckReport", "Scope", "check", "scopes", "summary"]
@@ -62,6 +63,7 @@ class CheckReport:
     posts: int = 0
     problems: list[Problem] = field(default_factory=list)
     what: str = ""  # "1 bài của Phường Hoàn Kiếm": what was checked, for the summary
+    drafts: int = 0  # posts checked that are drafts (`draft: true`): never published
     unfinished: list[Path] = field(default_factory=list)
 
     @property
@@ -123,8 +125,20 @@ def check(
         dict.fromkeys(report.problems), key=lambda p: (str(p.file or ""), p.line or 0)
     )
     report.posts = len(posts)
+    report.drafts = sum(1 for path in posts if _is_draft(path))
     report.what = _describe(project, found, names, report)
     return report
+
+
+def _is_draft(path: Path) -> bool:
+    """A post whose front matter says `draft: true` (a post that cannot be read is not:
+    its problems are reported on their own)."""
+    try:
+        front, _body, _line = split_front_matter(read_text(path), path)
+        data = parse_yaml(front, path, first_line=2) if front.strip() else {}
+    except CongxaError:
+        return False
+    return isinstance(data, dict) and data.get("draft") is True
 
 
 def scopes(project: Project, paths: list[Path] | None) -> list[Scope]:
@@ -243,6 +257,13 @@ def _describe(project: Project, found: list[Scope], names: list[str], report: Ch
     if len(names) == 1 and len(found) == 1 and found[0].only is not None:
         only = found[0].only
         posts = f"{report.posts} bài"
+        if report.drafts:
+            # A draft passes every check, yet it will not go out: say so.
+            posts += (
+                " nháp (draft: chưa đăng)"
+                if report.drafts == report.posts
+                else f" (trong đó {report.drafts} bài nháp chưa đăng)"
+            )
         if only.is_dir():
             section = project.profile.section(only.name)
             if section is not None:
