@@ -132,7 +132,10 @@ def check(
 
 def _is_draft(path: Path) -> bool:
     """A post whose front matter says `draft: true` (a post that cannot be read is not:
-    its problems are reported on their own)."""
+    its problems are reported on their own). Only a regular file, not a link, is read: the
+    loader refuses the others with their reason (generator/source/posts.py)."""
+    if path.is_symlink() or not path.is_file():
+        return False
     try:
         front, _body, _line = split_front_matter(read_text(path), path)
         data = parse_yaml(front, path, first_line=2) if front.strip() else {}
