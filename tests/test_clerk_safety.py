@@ -512,3 +512,16 @@ def test_check_on_a_draft_says_it_will_not_be_published(mini: Callable[..., Proj
         project.root, "check", str(project.root / FOLDER / "thong-bao/that.md"), *DAY
     )
     assert "Đã kiểm tra 1 bài của Phường Hoàn Kiếm" in output and "nháp" not in output
+
+
+def test_a_slug_that_changes_when_normalised_is_named(mini: Callable[..., Project]) -> None:
+    """`slug: ../../x` or `slug: Thông báo` silently became another address: say which
+    (front matter: title on line 2, date on 3, slug on 4)."""
+    project = mini(posts={"thong-bao/a.md": post(extra='slug: "../../Lịch họp"\n')})
+    code, output = run(project.root, "check", str(project.root / FOLDER / "thong-bao/a.md"), *DAY)
+    assert code == 0, output
+    [line] = findings(output)
+    assert "a.md:4: cảnh báo (warning) [slug]" in line and "`lich-hop`" in line, line
+    project = mini(posts={"thong-bao/b.md": post(extra="slug: lich-hop-thang-12\n")})
+    code, output = run(project.root, "check", str(project.root / FOLDER / "thong-bao/b.md"), *DAY)
+    assert findings(output) == [], output

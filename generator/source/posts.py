@@ -289,7 +289,19 @@ def load_post(
     title = f.get(data, "title", str, required=True, hint="thêm `title: Tiêu đề bài viết`.")
     when = f.get_date(data, "date", required=True, hint="thêm `date: 2026-11-20`.")
     draft = f.get(data, "draft", bool)
-    slug = slugify(f.get(data, "slug", str) or path.stem)
+    written_slug = f.get(data, "slug", str)
+    slug = slugify(written_slug or path.stem)
+    if written_slug and slug and slug != written_slug:
+        f.error(
+            f"Địa chỉ bài `slug: {written_slug}` được đổi thành `{slug}` (slug normalised): "
+            "địa chỉ chỉ gồm chữ thường không dấu, số và dấu `-`.",
+            data=data,
+            key="slug",
+            field="slug",
+            hint=f"ghi `slug: {slug}` nếu đó là địa chỉ bạn muốn, hoặc xoá dòng `slug:` để "
+            "lấy địa chỉ theo tên tệp.",
+            severity=Severity.WARNING,
+        )
     if not slug:
         f.error(
             "Không tạo được địa chỉ bài từ tên tệp (empty slug).",
