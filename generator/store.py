@@ -66,6 +66,28 @@ def dedupe(folder: Path, store: Path) -> None:
                 os.replace(tmp, path)
 
 
+def object_of(path: Path, store: Path) -> Path:
+    """Where the content of `path` is (or would be) stored."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return store / digest[:2] / digest[2:]
+
+
+def collect_objects(candidates: list[str]) -> int:
+    """Drop the objects among `candidates` that no published file links to any more: the
+    ones a replaced version alone used (publish/atomic.py names them), without walking the
+    whole store."""
+    dropped = 0
+    for name in candidates:
+        try:
+            st = os.lstat(name)
+            if st.st_nlink == 1 and not os.path.islink(name):
+                os.unlink(name)
+                dropped += 1
+        except OSError:
+            pass  # gone already, or not removable: a full collection will see it
+    return dropped
+
+
 def collect_garbage(store: Path) -> int:
     """Drop stored objects that no published file links to any more."""
     dropped = 0

@@ -212,6 +212,46 @@ def test_pool_stops_stuck_tasks_and_goes_on() -> None:
     assert time.monotonic() - start < 20
 
 
+def _touch(task: str) -> str:
+    Path(task).write_text("done", encoding="utf-8")
+    return task
+
+
+def _lost_name(task: str, error: Exception) -> str:
+    return f"lost {task}"
+
+
+def test_pool_works_while_the_tasks_are_still_being_produced(tmp_path: Path) -> None:
+    """A bulk build plans units while the first ones build: the pool reads tasks lazily."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    seen_during_production: list[bool] = []
+
+    def tasks() -> Iterator[str | None]:
+        yield str(first)
+        deadline = time.monotonic() + 30
+        while not first.exists() and time.monotonic() < deadline:
+            yield None  # still "planning"
+            time.sleep(0.01)
+        seen_during_production.append(first.exists())
+        yield str(second)
+
+    pool: Pool[str, str] = Pool(2, _touch, _lost_name, timeout=60)
+    assert sorted(pool.run(tasks())) == sorted([str(first), str(second)])
+    assert seen_during_production == [True]
+
+
+def test_a_task_after_a_lost_worker_gets_a_fresh_one() -> None:
+    def tasks() -> Iterator[int | None]:
+        yield 7  # its worker dies
+        for _ in range(100):  # the loss is seen while tasks are still produced
+            yield None
+            time.sleep(0.02)
+        yield 4
+
+    pool: Pool[int, int] = Pool(1, _stuck, _lost, timeout=30)
+    assert sorted(pool.run(tasks())) == [-1007, 40]
+
+
 # -- disk full, read-only output, unreadable inputs --------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import pytest
 
 from generator.publish.build import BuildStatus
 from generator.publish.bulk import build_many, shard_of
+from generator.publish.fingerprint import FileHashes
 from generator.site.theme import theme_dir
 from generator.source.project import Project
 from generator.source.registry import load_registry
@@ -229,3 +231,61 @@ def test_unchanged_files_are_fingerprinted_by_stat(tmp_path: Path) -> None:
     summary = build_many(project, files, out, jobs=1)
     assert {r.unit_file.stem for r in summary.of(BuildStatus.BUILT)} == {"xa_soc_son"}
     assert summary.hashed == 0
+
+
+def store_objects(out: Path) -> dict[str, int]:
+    """Every stored object and its link count."""
+    return {str(p): p.stat().st_nlink for p in (out / ".congxa/objects").rglob("*") if p.is_file()}
+
+
+def test_a_small_run_drops_exactly_the_objects_its_replaced_versions_used(
+    tmp_path: Path,
+) -> None:
+    copy_demo(tmp_path / "repo")
+    project = Project.discover(tmp_path / "repo", TODAY)
+    files = project.unit_files()
+    out = tmp_path / "public"
+    build_many(project, files, out, jobs=1)
+    post_file = next((tmp_path / "repo/content/ha_noi/xa_soc_son").rglob("*.md"))
+    page = out / "ha_noi/xa_soc_son" / post_file.parent.name / post_file.stem / "index.html"
+    old_object = hashlib.sha256(page.read_bytes()).hexdigest()
+    before = store_objects(out)
+    assert 1 not in before.values()
+    old_path = str(out / ".congxa/objects" / old_object[:2] / old_object[2:])
+    assert before[old_path] == 2  # the store and this page
+
+    # Something a killed run left: an object nothing links to. Only a full walk finds it.
+    stray = out / ".congxa/objects/00" / ("0" * 62)
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"left by a killed run")
+
+    post_file.write_text(post_file.read_text(encoding="utf-8") + "\nThêm.\n", encoding="utf-8")
+    summary = build_many(project, files, out, jobs=1)
+    assert [r.unit_file.stem for r in summary.of(BuildStatus.BUILT)] == ["xa_soc_son"]
+    after = store_objects(out)
+    assert old_path not in after  # the old page's object is gone
+    assert hashlib.sha256(page.read_bytes()).hexdigest() != old_object
+    assert [p for p, n in after.items() if n == 1] == [str(stray)]  # nothing else unused
+    # Objects the other units (and the theme) still use are kept.
+    assert set(before) - set(after) - {old_path} <= {
+        p for p in before if before[p] == 2
+    }  # only objects that one version alone used
+
+    summary = build_many(project, files, out, jobs=1, force=True)
+    assert not [p for p, n in store_objects(out).items() if n == 1]  # the walk found it
+
+
+def test_hashes_are_kept_one_province_at_a_time(tmp_path: Path) -> None:
+    files = tmp_path / "content"
+    for province in ("a", "b"):
+        (files / province).mkdir(parents=True)
+        for i in range(3):
+            (files / province / f"{i}.md").write_text(f"{province}{i}", encoding="utf-8")
+    time.sleep(2.1)  # files changed in the last two seconds are never remembered
+    hashes = FileHashes(tmp_path / "cache")
+    first = {p: hashes.lookup(str(p), p.parent.name) for p in sorted(files.rglob("*.md"))}
+    hashes.release("a")
+    assert (tmp_path / "cache/a.json").is_file()  # saved when released
+    assert hashes.read == 6
+    again = {p: hashes.lookup(str(p), p.parent.name) for p in sorted(files.rglob("*.md"))}
+    assert again == first and hashes.read == 6  # read back from the saved bucket

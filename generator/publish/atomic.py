@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from generator.publish.layout import OutputLayout
-from generator.store import dedupe
+from generator.store import dedupe, object_of
 
 
-def publish(layout: OutputLayout, unit_file: Path, staging: Path, digest: str) -> Path:
-    """Make `staging` the published content of the unit, atomically.
+def publish(
+    layout: OutputLayout, unit_file: Path, staging: Path, digest: str
+) -> tuple[Path, list[str]]:
+    """Make `staging` the published content of the unit, atomically; return the new
+    version and the store objects only the replaced versions used (to collect once no
+    worker can link them any more: publish/bulk.py).
 
     Every file is first replaced by a hard link to a content-addressed copy: identical
     files (Material's assets in 3,321 sites, unchanged pages between versions) take disk
@@ -46,11 +51,40 @@ def publish(layout: OutputLayout, unit_file: Path, staging: Path, digest: str) -
         shutil.rmtree(aside, ignore_errors=True)
     else:
         os.replace(link, target)
-    _drop_old_versions(version.parent, target.name, keep=version)
-    return version
+    garbage = _drop_old_versions(version.parent, target.name, version, layout.objects)
+    return version, garbage
 
 
-def _drop_old_versions(versions: Path, name: str, keep: Path) -> None:
-    for old in versions.glob(f"{name}-*"):
-        if old != keep and old.name.rsplit("-", 1)[0] == name:
-            shutil.rmtree(old, ignore_errors=True)
+def _drop_old_versions(versions: Path, name: str, keep: Path, store: Path) -> list[str]:
+    old = [v for v in versions.glob(f"{name}-*") if v != keep and v.name.rsplit("-", 1)[0] == name]
+    garbage: list[str] = []
+    if old:
+        kept = {st.st_ino for st in _stats(keep)}
+        for folder in old:
+            for path, st in _files(folder):
+                # Linked from this old version and the store only, and not by the new one.
+                if st.st_ino not in kept and st.st_nlink <= 2:
+                    try:
+                        garbage.append(os.fspath(object_of(path, store)))
+                    except OSError:
+                        pass
+            shutil.rmtree(folder, ignore_errors=True)
+    return garbage
+
+
+def _files(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    found = []
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(root, name)
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                found.append((path, st))
+    return found
+
+
+def _stats(folder: Path) -> list[os.stat_result]:
+    return [st for _path, st in _files(folder)]

@@ -43,6 +43,7 @@ class BuildResult:
     problems: tuple[Problem, ...] = ()
     seconds: float = 0.0
     code: str | None = None
+    garbage: tuple[str, ...] = ()  # store objects only the replaced version used
 
 
 def render(site: Site, site_dir: Path, project: Project, store: Path | None = None) -> int:
@@ -128,7 +129,7 @@ def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: 
         staging = layout.fresh_staging(unit_file)  # plan: a folder beside the published one
         pages = render(site, staging, project, layout.objects)  # render
         write_outputs(site, staging, layout.cache)  # feeds, manifest, bulletin board
-        publish(layout, unit_file, staging, digest)  # publish
+        _version, garbage = publish(layout, unit_file, staging, digest)  # publish
         staging = None
         layout.write_stamp(unit_file, digest)
     except CongxaError as exc:
@@ -143,6 +144,7 @@ def build_unit(project: Project, unit_file: Path, layout: OutputLayout, digest: 
             pages,
             seconds=time.monotonic() - start,
             code=site.unit.code,
+            garbage=tuple(garbage),
         )
     finally:
         if staging is not None:  # a failed build: free its space now

@@ -15,7 +15,7 @@ import hashlib
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -27,13 +27,17 @@ from generator.publish.build import BuildResult, BuildStatus, build_unit, unit_f
 from generator.publish.fingerprint import FileHashes, input_digest
 from generator.publish.layout import OutputLayout
 from generator.publish.pool import Pool
-from generator.source.commune import split_unfinished, unfinished_line
+from generator.source.commune import is_unfinished, unfinished_line
 from generator.source.project import Project
-from generator.store import collect_garbage
+from generator.store import collect_garbage, collect_objects
 
 # A unit taking longer than this is stopped (it fails; the others build): a normal unit
 # takes a second or two, a very large one well under a minute on a 2-core machine.
 UNIT_TIMEOUT_SECONDS = 300.0
+# A run that rebuilt this many units walks the whole object store for unused objects (a
+# third of a second for the country); a smaller one drops just the objects its replaced
+# versions alone used. `--force` always walks it.
+FULL_COLLECTION_UNITS = 100
 
 
 @dataclass
@@ -242,56 +246,69 @@ def _build_locked(
         with contextlib.suppress(OSError):  # what cannot be removed is reported when written
             layout.clean_leftovers(province)
     summary = Summary()
-    unit_files, waiting = split_unfinished(unit_files)  # not filled in yet: skipped quietly
-    summary.unfinished = len(waiting)
 
     def report(result: BuildResult) -> None:
         summary.results.append(result)
         if echo:
-            echo(_progress(result, len(summary.results), len(unit_files)))
+            echo(_progress(result, len(summary.results), len(unit_files) - summary.unfinished))
 
-    # Plan: fingerprint every unit here, so unchanged ones never reach a worker.
-    todo: list[_Job] = []
-    shared: dict[str, bytes] = {}
     hashes = FileHashes(layout.input_hashes, rehash=force)
-    builder = _Builder(project, layout)
-    for unit_file in unit_files:
-        try:
-            digest = input_digest(project, unit_file, shared, hashes)
-        except CongxaError as exc:
-            report(BuildResult(unit_file, BuildStatus.FAILED, problems=tuple(exc.problems)))
-            continue
-        except Exception as exc:  # noqa: BLE001 (an unreadable input fails its unit only)
-            report(
-                BuildResult(
-                    unit_file, BuildStatus.FAILED, problems=(unit_failure(layout, unit_file, exc),)
-                )
-            )
-            continue
-        if not force and layout.is_current(unit_file, digest):
-            report(BuildResult(unit_file, BuildStatus.UNCHANGED, layout.unit(unit_file)))
-        else:
-            todo.append(_Job(unit_file, digest))
 
-    hashes.save()
-    summary.hashed = hashes.read
+    def plan() -> Iterator[_Job | None]:
+        """Fingerprint every unit here, so unchanged ones never reach a worker; the pool
+        reads the jobs as they come, so the first units build while the rest are planned."""
+        shared: dict[str, bytes] = {}
+        previous = None
+        for unit_file in unit_files:
+            yield None  # the pool reads finished results between units
+            if previous is not None and unit_file.parent.name != previous:
+                hashes.release(previous)  # units come province by province
+            previous = unit_file.parent.name
+            try:
+                digest = input_digest(project, unit_file, shared, hashes)
+            except Exception as exc:  # noqa: BLE001 (an unreadable input fails its unit only)
+                if is_unfinished(unit_file):
+                    summary.unfinished += 1
+                elif isinstance(exc, CongxaError):
+                    report(BuildResult(unit_file, BuildStatus.FAILED, problems=tuple(exc.problems)))
+                else:
+                    problem = unit_failure(layout, unit_file, exc)
+                    report(BuildResult(unit_file, BuildStatus.FAILED, problems=(problem,)))
+                continue
+            if not force and layout.is_current(unit_file, digest):
+                # Built from these very inputs: filled in (a unit file as `congxa init` wrote
+                # it is never built), so it is not parsed again here.
+                report(BuildResult(unit_file, BuildStatus.UNCHANGED, layout.unit(unit_file)))
+            elif is_unfinished(unit_file):  # not filled in yet: skipped quietly
+                summary.unfinished += 1
+            else:
+                yield _Job(unit_file, digest)
+        hashes.save()
+        summary.hashed = hashes.read
+
+    builder = _Builder(project, layout)
     pool = Pool(
-        min(jobs or os.cpu_count() or 1, len(todo) or 1),
+        min(jobs or os.cpu_count() or 1, len(unit_files) or 1),
         builder.build,
         builder.lost,
         timeout=unit_timeout,
         init=builder.warm_up,
     )
-    for result in pool.run(todo):
+    for result in pool.run(plan()):
         report(result)
     summary.results.sort(key=lambda r: str(r.unit_file))
 
     # Aggregate: province pages, feeds and nginx.conf, whenever a published unit changed
     # since they were last made (a run killed before this step included).
     summary.problems.extend(_province_outputs(project, layout, provinces))
-    if summary.of(BuildStatus.BUILT):
+    built = summary.of(BuildStatus.BUILT)
+    if built:
         try:
-            collect_garbage(layout.objects)
+            if force or len(built) >= FULL_COLLECTION_UNITS:
+                # A walk of the whole store also finds what killed runs left behind.
+                collect_garbage(layout.objects)
+            else:
+                collect_objects([name for r in built for name in r.garbage])
         except OSError:
             pass  # only space is lost; the next run collects it
     summary.seconds = time.monotonic() - start

@@ -128,26 +128,39 @@ class FileHashes:
         """Not modified in the last seconds: a later edit will show in the stat."""
         return max(st.st_mtime_ns, st.st_ctime_ns) < self._recent
 
+    def release(self, bucket: str) -> None:
+        """Save a bucket and forget it: a bulk build plans the country one province at a
+        time, so only one province's hashes are in memory (a later lookup reads it again)."""
+        if bucket not in self._buckets:
+            return
+        self._save(bucket)
+        del self._buckets[bucket], self._seen[bucket]
+
     def save(self) -> None:
         """Write the buckets that changed; a failure only costs time on the next run."""
+        for bucket in sorted(self._dirty):
+            self._save(bucket)
+
+    def _save(self, bucket: str) -> None:
+        if bucket not in self._dirty:
+            return
+        self._dirty.discard(bucket)
         if self.folder is None:
             return
-        for bucket in sorted(self._dirty):
-            seen = self._seen[bucket]
-            kept = {
-                kind: {k: v for k, v in entries.items() if k in seen or os.path.lexists(k)}
-                for kind, entries in self._buckets[bucket].items()
-            }
-            path = self.folder / f"{bucket}.json"
-            with contextlib.suppress(OSError):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-                tmp.write_text(
-                    json.dumps({"format": _FORMAT, **kept}, ensure_ascii=False),
-                    encoding="utf-8",
-                )
-                tmp.replace(path)
-        self._dirty.clear()
+        seen = self._seen[bucket]
+        kept = {
+            kind: {k: v for k, v in entries.items() if k in seen or os.path.lexists(k)}
+            for kind, entries in self._buckets[bucket].items()
+        }
+        path = self.folder / f"{bucket}.json"
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(
+                json.dumps({"format": _FORMAT, **kept}, ensure_ascii=False),
+                encoding="utf-8",
+            )
+            tmp.replace(path)
 
     def _bucket(self, bucket: str) -> dict[str, dict[str, list[Any]]]:
         if bucket not in self._buckets:

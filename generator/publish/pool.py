@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -78,17 +78,35 @@ class Pool(Generic[T, R]):
         self.init = init
         self._context = multiprocessing.get_context("fork")
 
-    def run(self, tasks: list[T]) -> Iterator[R]:
-        pending: deque[T] = deque(tasks)
+    def run(self, tasks: Iterable[T | None]) -> Iterator[R]:
+        """Results of every task of `tasks`, in the order they finish.
+
+        `tasks` is read lazily, between results: a worker starts with the first task, so
+        it builds (and the main process is still small when it forks) while the caller is
+        still producing the others. A None is "no task yet": the caller does its own work
+        in small steps and yields None between them so finished results are read at once.
+        """
+        source = iter(tasks)
+        producing = True
+        pending: deque[T] = deque()
         workers: list[_Worker[T]] = []
         try:
-            for _ in range(min(self.jobs, len(pending))):
-                workers.append(self._spawn(workers))
-            for worker in workers:
-                self._give(worker, pending)
-            while any(w.task is not None for w in workers):
+            while True:
+                if producing:
+                    try:
+                        task = next(source)
+                    except StopIteration:
+                        producing = False
+                    else:
+                        if task is not None:
+                            self._take(workers, pending, task)
                 busy = [w for w in workers if w.task is not None]
-                ready = wait([w.conn for w in busy], timeout=self._next_deadline(busy))
+                if not busy:
+                    if producing:
+                        continue
+                    break
+                deadline = 0.0 if producing else self._next_deadline(busy)
+                ready = wait([w.conn for w in busy], timeout=deadline)
                 now = time.monotonic()
                 for worker in busy:
                     task = worker.task
@@ -126,6 +144,16 @@ class Pool(Generic[T, R]):
         theirs.close()
         return _Worker(process, mine)
 
+    def _take(self, workers: list[_Worker[T]], pending: deque[T], task: T) -> None:
+        """A new task: to an idle worker, to a new one (up to `jobs`), or in the queue."""
+        idle = next((w for w in workers if w.task is None), None)
+        if idle is None and len(workers) < self.jobs:
+            idle = self._spawn(workers)
+            workers.append(idle)
+        pending.append(task)
+        if idle is not None:
+            self._give(idle, pending)
+
     def _give(self, worker: _Worker[T], pending: deque[T]) -> None:
         if not pending:
             worker.task = None
@@ -151,7 +179,7 @@ class Pool(Generic[T, R]):
             workers[index] = fresh = self._spawn([w for w in workers if w is not worker])
             self._give(fresh, pending)
         else:
-            worker.task = None
+            del workers[index]  # a later task starts a fresh worker (_take)
         return self.lost(task, error)
 
     def _next_deadline(self, busy: list[_Worker[T]]) -> float | None:
