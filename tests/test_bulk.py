@@ -67,6 +67,31 @@ def test_parallel_build_equals_serial(tmp_path: Path) -> None:
         assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
+def unit_tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_sites_sharing_a_store_are_the_sites_built_alone(tmp_path: Path) -> None:
+    """Files shared through the object store are never written through: every unit built
+    with the others is byte for byte the unit built on its own (its sitemap lists its own
+    pages, not the last unit's)."""
+    copy_demo(tmp_path / "repo")
+    project = Project.discover(tmp_path / "repo", TODAY)
+    files = project.unit_files()
+    together = tmp_path / "together"
+    assert not build_many(project, files, together, jobs=2).failed
+    for unit in files:
+        alone = tmp_path / f"alone-{unit.stem}"
+        assert not build_many(project, [unit], alone, jobs=1).failed
+        mine = unit_tree((together / "ha_noi" / unit.stem).resolve())
+        assert mine == unit_tree((alone / "ha_noi" / unit.stem).resolve())
+        site_url = project.load_site(unit).unit.site_url
+        sitemap = mine["sitemap.xml"].decode()
+        assert sitemap.count("<loc>") == sitemap.count(f"<loc>{site_url}") > 1
+
+
 def test_assets_are_stored_once(tmp_path: Path) -> None:
     copy_demo(tmp_path / "repo")
     project = Project.discover(tmp_path / "repo", TODAY)

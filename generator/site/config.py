@@ -12,6 +12,7 @@ from generator import __version__
 from generator.errors import BuildError, Problem
 from generator.site.bulletin import banner_items
 from generator.site.jinja_cache import share_jinja_work
+from generator.site.markdown_reuse import reuse_markdown_converters
 from generator.site.plugin import plugin_for
 from generator.site.theme import theme_dir
 from generator.site.urls import feeds, logo_path, section_url
@@ -126,6 +127,7 @@ def mkdocs_config(
         )
     config.plugins["congxa"] = plugin_for(site, province_theme, asset_store)
     share_jinja_work(config.theme)
+    reuse_markdown_converters()
     return config
 
 

@@ -61,6 +61,9 @@ def share_jinja_work(theme: Theme) -> None:
     def get_env() -> jinja2.Environment:
         env = original()
         env.bytecode_cache = _BYTECODE
+        # One environment renders one site: its templates do not change meanwhile, so the
+        # per-include check of each template file's modification time is skipped.
+        env.auto_reload = False
         key = tuple(theme.dirs)
         full_listing = env.list_templates
 

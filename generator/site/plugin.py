@@ -7,6 +7,7 @@ taken from generator/site/published.py (what a unit publishes), so one code path
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import re
@@ -31,10 +32,12 @@ from generator.site.published import Published, published
 from generator.site.sanitize import sanitize
 from generator.site.search import fold_search_index
 from generator.site.theme import complete_chrome
+from generator.site.theme import theme_dir as congxa_theme_dir
 from generator.site.urls import SITEMAP, SITEMAP_GZ
 from generator.source.containment import real
 from generator.source.model import Site
 from generator.store import link_from_store
+from generator.write import write_if_changed
 
 _CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input class="md-toggle" [^>]*?) autocomplete="off">')
 
@@ -63,6 +66,8 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
 
             root = Path(self.config.project_root) if self.config.project_root else None
             self.site = Project.discover(root).load_site(Path(self.config.unit_file))
+        # congxa writes the sitemap itself (_write_sitemap), from the content's dates.
+        config.theme.static_templates.discard("sitemap.xml")
         if self.theme_dir is not None and str(self.theme_dir) not in config.theme.dirs:
             # A province's own overrides win over congxa's theme, which wins over Material.
             config.theme.dirs.insert(0, str(self.theme_dir))
@@ -73,7 +78,13 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
         outputs = self.published()
         if outputs.errors:
             raise ContentError(list(outputs.problems), unit=site.unit.code)
-        kept = [f for f in files if not f.is_documentation_page()]
+        # congxa writes the sitemap itself (_write_sitemap): MkDocs' template for it is
+        # neither rendered (on_config) nor copied.
+        kept = [
+            f
+            for f in files
+            if not f.is_documentation_page() and f.dest_uri not in (SITEMAP, SITEMAP_GZ)
+        ]
         _refuse_escaping(kept, site)
         self.theme_assets = []
         if self.asset_store is not None:
@@ -174,18 +185,22 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
             + "\n".join(rows)
             + "\n</urlset>\n"
         ).encode("utf-8")
-        (site_dir / SITEMAP).write_bytes(xml)
         buffer = io.BytesIO()
         with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
             gz.write(xml)
-        (site_dir / SITEMAP_GZ).write_bytes(buffer.getvalue())
+        # Replaced, never written through: a file of the site may be a hard link into the
+        # object store that other sites share (generator/store.py).
+        write_if_changed(site_dir / SITEMAP, xml)
+        write_if_changed(site_dir / SITEMAP_GZ, buffer.getvalue())
 
 
 def _refuse_escaping(files: list[File], site: Site) -> None:
     """A theme file whose real path leaves its theme folder (a symbolic link to a secret)
-    is never copied into a site."""
+    is never copied into a site. The installed themes (Material's and congxa's own) are
+    part of the program, not input: only a province's theme folder is checked."""
+    installed = _installed_theme_dirs()
     for file in files:
-        if not (file.abs_src_path and file.src_dir):
+        if not (file.abs_src_path and file.src_dir) or file.src_dir in installed:
             continue
         source = real(Path(file.abs_src_path))
         if not source.is_relative_to(real(Path(file.src_dir))):
@@ -199,6 +214,20 @@ def _refuse_escaping(files: list[File], site: Site) -> None:
                 ),
                 unit=site.unit.code,
             )
+
+
+@functools.cache
+def _installed_theme_dirs() -> frozenset[str]:
+    import material
+    import mkdocs
+
+    return frozenset(
+        {
+            str(Path(material.__file__).parent / "templates"),
+            str(Path(mkdocs.__file__).parent / "templates"),
+            str(congxa_theme_dir()),
+        }
+    )
 
 
 def plugin_for(site: Site, theme_dir: Path | None, asset_store: Path | None = None) -> Any:
