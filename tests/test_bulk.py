@@ -314,3 +314,45 @@ def test_hashes_are_kept_one_province_at_a_time(tmp_path: Path) -> None:
     assert hashes.read == 6
     again = {p: hashes.lookup(str(p), p.parent.name) for p in sorted(files.rglob("*.md"))}
     assert again == first and hashes.read == 6  # read back from the saved bucket
+
+
+def test_province_outputs_made_in_parallel_equal_those_made_one_by_one(tmp_path: Path) -> None:
+    """Several provinces: their pages, feeds, data and nginx.conf are made by the workers."""
+    repo = tmp_path / "repo"
+    copy_demo(repo)
+    registry = load_registry()
+    source = (repo / "communes/ha_noi/xa_soc_son.yml").read_text(encoding="utf-8")
+    for code in ("79", "48"):  # one unit in each of two more provinces
+        unit = registry.units_of(code)[0]
+        text = source.replace('code: "00376"', f'code: "{unit.code}"')
+        text = text.replace(
+            "name: Xã Sóc Sơn\ntype: xã\n", f"name: {unit.name}\ntype: {unit.type}\n"
+        )
+        text = text.replace("xasocson.hanoi", unit.stem.replace("_", ""))
+        folder = repo / "communes" / unit.province_codename
+        folder.mkdir()
+        (folder / f"{unit.stem}.yml").write_text(text, encoding="utf-8")
+        shutil.copytree(
+            repo / "content/ha_noi/xa_soc_son",
+            repo / "content" / unit.province_codename / unit.stem,
+        )
+    project = Project.discover(repo, TODAY)
+    files = project.unit_files()
+    provinces = sorted({f.parent.name for f in files})
+    assert len(provinces) == 3
+    outputs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"public-{jobs}"
+        summary = build_many(project, files, out, jobs=jobs)
+        assert not summary.failed and not summary.problems
+        outputs[jobs] = {
+            str(p.relative_to(out)): p.read_bytes().replace(str(out).encode(), b"OUT")
+            for province in provinces
+            for p in (out / province).glob("**/*")
+            if p.is_file()
+            and ".congxa" not in p.parts
+            and not (out / province / p.relative_to(out / province).parts[0]).is_symlink()
+        }
+    assert outputs[1] == outputs[2]
+    for province in provinces:
+        assert f"{province}/units.json" in outputs[2] and f"{province}/nginx.conf" in outputs[2]

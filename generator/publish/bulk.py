@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import time
@@ -300,7 +301,9 @@ def _build_locked(
 
     # Aggregate: province pages, feeds and nginx.conf, whenever a published unit changed
     # since they were last made (a run killed before this step included).
-    summary.problems.extend(_province_outputs(project, layout, provinces))
+    summary.problems.extend(
+        _province_outputs(project, layout, provinces, jobs or os.cpu_count() or 1)
+    )
     built = summary.of(BuildStatus.BUILT)
     if built:
         try:
@@ -316,53 +319,78 @@ def _build_locked(
 
 
 def _province_outputs(
-    project: Project, layout: OutputLayout, provinces: list[str]
+    project: Project, layout: OutputLayout, provinces: list[str], jobs: int = 1
 ) -> list[Problem]:
-    from generator.publish.nginx import write_nginx_conf
-    from generator.publish.province import write_province_outputs
-
-    problems = []
+    """Rewrite the outputs of each province whose stamp is out of date, in parallel."""
     settings = f"congxa {__version__}\n{project.province_url}"
+    todo = []
     for province in provinces:
         key = layout.province_key(province, settings)
-        stamp = layout.province_stamp(province)
         try:
             if (
-                stamp.read_text().strip() == key
+                layout.province_stamp(province).read_text().strip() == key
                 and (layout.province(province) / "units.json").exists()
             ):
                 continue
         except (OSError, UnicodeDecodeError):
             pass
-        try:
-            write_province_outputs(project, layout.root, [province])
-            write_nginx_conf(project, layout.root, province)
-            stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.write_text(key + "\n")
-        except OSError as exc:
-            problem = _unwritable(layout, exc)
-            problems.append(
-                Problem(
-                    f"Không cập nhật được trang, dữ liệu và cấu hình của tỉnh {province} "
-                    f"(province outputs): {problem.message}",
-                    file=Path(os.fsdecode(exc.filename)) if exc.filename else None,
-                    hint=problem.hint,
-                )
+        todo.append((province, key))
+    if len(todo) <= 1 or jobs <= 1:
+        return [p for task in todo for p in _province_output(project, layout, task)]
+
+    def lost(task: tuple[str, str], error: Exception) -> list[Problem]:
+        return [
+            Problem(
+                f"Tiến trình cập nhật trang, dữ liệu và cấu hình của tỉnh {task[0]} dừng đột "
+                f"ngột ({error}). Các trang đơn vị vẫn được xuất bản.",
+                hint="chạy lại `congxa build`; nếu lỗi lặp lại, giảm `--jobs`.",
             )
-        except Exception as exc:  # noqa: BLE001 (one province's failure never stops the others)
-            log = layout.province_log(province)
-            with contextlib.suppress(OSError):
-                log.parent.mkdir(parents=True, exist_ok=True)
-                log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-            problems.append(
-                Problem(
-                    f"Lỗi không lường trước khi cập nhật trang, dữ liệu và cấu hình của tỉnh "
-                    f"{province} (unexpected error: {type(exc).__name__}). Các trang đơn vị "
-                    f"vẫn được xuất bản. Chi tiết cho nhóm kỹ thuật (log): {log}.",
-                    hint="gửi tệp nhật ký (log) cho nhóm kỹ thuật của tỉnh.",
-                )
+        ]
+
+    pool: Pool[tuple[str, str], list[Problem]] = Pool(
+        min(jobs, len(todo)), functools.partial(_province_output, project, layout), lost
+    )
+    problems = [p for found in pool.run(todo) for p in found]
+    return sorted(problems, key=lambda p: p.message)
+
+
+def _province_output(
+    project: Project, layout: OutputLayout, task: tuple[str, str]
+) -> list[Problem]:
+    from generator.publish.nginx import write_nginx_conf
+    from generator.publish.province import write_province_outputs
+
+    province, key = task
+    stamp = layout.province_stamp(province)
+    try:
+        write_province_outputs(project, layout.root, [province])
+        write_nginx_conf(project, layout.root, province)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key + "\n")
+    except OSError as exc:
+        problem = _unwritable(layout, exc)
+        return [
+            Problem(
+                f"Không cập nhật được trang, dữ liệu và cấu hình của tỉnh {province} "
+                f"(province outputs): {problem.message}",
+                file=Path(os.fsdecode(exc.filename)) if exc.filename else None,
+                hint=problem.hint,
             )
-    return problems
+        ]
+    except Exception as exc:  # noqa: BLE001 (one province's failure never stops the others)
+        log = layout.province_log(province)
+        with contextlib.suppress(OSError):
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        return [
+            Problem(
+                f"Lỗi không lường trước khi cập nhật trang, dữ liệu và cấu hình của tỉnh "
+                f"{province} (unexpected error: {type(exc).__name__}). Các trang đơn vị "
+                f"vẫn được xuất bản. Chi tiết cho nhóm kỹ thuật (log): {log}.",
+                hint="gửi tệp nhật ký (log) cho nhóm kỹ thuật của tỉnh.",
+            )
+        ]
+    return []
 
 
 def _progress(result: BuildResult, done: int, total: int) -> str:
