@@ -7,7 +7,7 @@ N units), then times three runs of `congxa build` as an operator meets them:
 
 - cold: an empty output folder;
 - no-op: nothing changed (a timer rebuilding the country all day pays this);
-- one unit changed: one new post in one unit.
+- one unit changed: one new post in the unit planned last (the slowest case).
 
 Reports each time, the no-op as a share of the cold build, the peak memory of the largest
 process (which must stay flat as units grow), the disk the output takes (theme assets are
@@ -72,8 +72,9 @@ def main() -> None:
 
     cold, cold_exit = run()
     noop, noop_exit = run()
-    first = min((work / "content").glob("*/*/tin-tuc"))
-    (first / "bai-moi.md").write_text(
+    # The unit planned last: its build cannot start before the whole country is planned.
+    last = max((work / "content").glob("*/*/tin-tuc"))
+    (last / "bai-moi.md").write_text(
         "---\ntitle: Bài mới\ndate: 2026-11-28\n---\nNội dung.\n", encoding="utf-8"
     )
     one, one_exit = run()

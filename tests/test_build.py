@@ -195,3 +195,40 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
 def test_intro_and_contacts_from_yaml(demo_public: Path, page: str) -> None:
     html = (demo_public / "ha_noi/phuong_hoan_kiem" / page).read_text(encoding="utf-8")
     assert "cx-people" in html  # leaders' table from the commune file
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_rendering_shortcuts_change_no_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One Markdown converter reset between pages (site/markdown_reuse.py) and one
+    navigation sidebar for the pages that show the same one (site/fragments.py): every
+    page is what MkDocs and Material make on their own, byte for byte."""
+    from generator.site import config as site_config
+    from generator.site import markdown_reuse
+    from generator.site import plugin as site_plugin
+
+    project = Project.discover(REPO, TODAY)
+    files = project.unit_files()
+    assert not build_many(project, files, tmp_path / "fast", jobs=1).failed
+    monkeypatch.setattr(site_plugin, "share_navigation", lambda env: env)
+    monkeypatch.setattr(site_config, "reuse_markdown_converters", lambda: None)
+    markdown_reuse.reuse_markdown_converters(enabled=False)
+    try:
+        assert not build_many(project, files, tmp_path / "plain", jobs=1).failed
+    finally:
+        markdown_reuse.reuse_markdown_converters()
+    for unit in files:
+        fast = _tree((tmp_path / "fast/ha_noi" / unit.stem).resolve())
+        plain = _tree((tmp_path / "plain/ha_noi" / unit.stem).resolve())
+        assert fast.keys() == plain.keys()
+        differing = [name for name in fast if fast[name] != plain[name]]
+        assert not differing, differing[:5]
+        pages = [n for n in fast if n.endswith("index.html")]
+        # The demo's units have posts in sections, so some sidebars were reused.
+        assert len(pages) > 20

@@ -27,6 +27,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from generator.errors import BuildError, ContentError, Problem
 from generator.site import escaping
+from generator.site.fragments import share_navigation
 from generator.site.pages import Page
 from generator.site.published import Published, published
 from generator.site.sanitize import sanitize
@@ -122,7 +123,7 @@ class CongxaPlugin(BasePlugin[CongxaPluginConfig]):  # type: ignore[no-untyped-c
         return self._published
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
-        return escaping.autoescaped(env)
+        return share_navigation(escaping.autoescaped(env))
 
     def on_page_context(
         self, context: TemplateContext, *, page: MkPage, config: MkDocsConfig, nav: Navigation

@@ -1,0 +1,73 @@
+"""Material's navigation sidebar rendered once for all the pages that show the same one.
+
+Material renders the whole navigation (partials/nav.html) on every page, and it is a third
+of the time a page takes. A page that is not itself in the navigation (a post, the feeds
+page) shows no active item and no table of contents there, so its sidebar is fixed by the
+links it prints, each relative to the page: every post of a section shows the same one. A
+unit's build renders it once per distinct set of links and reuses the text for the other
+pages; a page that is in the navigation is always rendered in full. The key is made of
+the very links MkDocs' `url` filter would print (mkdocs/utils/templates.py), so a reused
+sidebar is the sidebar the page would have rendered, byte for byte.
+
+Only `congxa build` and `congxa serve` do this (the plugin's `on_env`); a project written
+with `--emit-mkdocs` renders Material's template as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from mkdocs.utils import normalize_url
+
+NAV = "partials/nav.html"
+_THEME = "congxa-theme"  # the theme's own templates, reachable under this prefix
+
+_WRAPPER = (
+    "{%- set congxa_key = congxa_nav_key(nav, page, base_url, config) -%}"
+    "{%- if congxa_key is none -%}"
+    f'{{% include "{_THEME}/{NAV}" %}}'
+    "{%- else -%}"
+    "{%- call congxa_once(congxa_key) -%}"
+    f'{{% include "{_THEME}/{NAV}" %}}'
+    "{%- endcall -%}"
+    "{%- endif -%}"
+)
+
+
+def share_navigation(env: jinja2.Environment) -> jinja2.Environment:
+    """Give `env` (one unit's build) the shared navigation sidebar."""
+    theme = env.loader
+    assert theme is not None
+    env.loader = jinja2.ChoiceLoader(
+        [jinja2.DictLoader({NAV: _WRAPPER}), jinja2.PrefixLoader({_THEME: theme}), theme]
+    )
+    rendered: dict[tuple[Any, ...], Markup] = {}
+
+    def once(key: tuple[Any, ...], caller: Callable[[], Markup]) -> Markup:
+        if key not in rendered:
+            rendered[key] = caller()
+        return rendered[key]
+
+    env.globals["congxa_once"] = once
+    env.globals["congxa_nav_key"] = nav_key
+    return env
+
+
+def nav_key(nav: Any, page: Any, base_url: str, config: Any) -> tuple[Any, ...] | None:
+    """What the sidebar of `page` depends on, or None when it must be rendered in full."""
+    pages = list(nav.pages)
+    if page is not None and page in pages:
+        return None  # its own item is active and holds its table of contents
+    if any(getattr(item, "active", False) for item in nav.items):
+        return None
+    homepage = nav.homepage.url if nav.homepage is not None else ""
+    targets = [config.extra.get("homepage") or homepage, *(p.url for p in pages)]
+    targets.append(config.theme.get("logo") or "")
+    return (
+        NAV,
+        base_url,
+        tuple(normalize_url(str(t), page=page, base=base_url) for t in targets),
+    )
