@@ -38,12 +38,14 @@ _WRAPPER = (
 
 
 def share_navigation(env: jinja2.Environment) -> jinja2.Environment:
-    """Give `env` (one unit's build) the shared navigation sidebar."""
-    theme = env.loader
-    assert theme is not None
-    env.loader = jinja2.ChoiceLoader(
-        [jinja2.DictLoader({NAV: _WRAPPER}), jinja2.PrefixLoader({_THEME: theme}), theme]
-    )
+    """Give `env` the shared navigation sidebar, with nothing rendered yet: called at the
+    start of each unit's build (an environment serves many units: site/jinja_cache.py)."""
+    if env.globals.get("congxa_nav_key") is not nav_key:
+        theme = env.loader
+        assert theme is not None
+        env.loader = jinja2.ChoiceLoader(
+            [jinja2.DictLoader({NAV: _WRAPPER}), jinja2.PrefixLoader({_THEME: theme}), theme]
+        )
     rendered: dict[tuple[Any, ...], Markup] = {}
 
     def once(key: tuple[Any, ...], caller: Callable[[], Markup]) -> Markup:

@@ -1,9 +1,14 @@
 """Reusing Jinja work across the units a worker builds.
 
-MkDocs makes a fresh Jinja environment for every build, so each of 3,321 sites would parse
-and compile Material's templates again and walk its thousands of icon files. A worker
-keeps the compiled bytecode and the theme's file listing and gives them to each new
-environment; templates are still rendered per site, so output does not change.
+MkDocs makes a fresh Jinja environment for every build (mkdocs/theme.py, `get_env`), so
+each of 3,321 sites would load, check and compile Material's templates again and walk its
+thousands of icon files. An environment depends only on the theme's folders and language
+(its loader, MkDocs' two filters, the translations), the same for every unit of a
+project: a worker keeps one per theme and hands it to each build, with its compiled
+templates. Templates are still rendered per site from that site's context, and nothing a
+unit's build sets on the environment outlives it (the plugin's `on_env` resets it), so the
+output does not change (tests/test_bulk.py builds units together and alone and compares).
+The compiled bytecode is also kept on disk, so a new worker process starts warm.
 """
 
 from __future__ import annotations
@@ -47,24 +52,30 @@ def configure_bytecode_cache(folder: Path) -> None:
 
 
 _LISTINGS: dict[tuple[str, ...], list[str]] = {}
+_ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
 
 
 def forget_theme_listing() -> None:
-    """Forget the theme file listings (the live preview calls it: themes change there)."""
+    """Forget the theme file listings and environments (the live preview calls it: themes
+    change there)."""
     _LISTINGS.clear()
+    _ENVIRONMENTS.clear()
 
 
 def share_jinja_work(theme: Theme) -> None:
-    """Make `theme.get_env()` return environments that share this worker's caches."""
+    """Make `theme.get_env()` return this worker's environment for the theme."""
     original: Callable[[], jinja2.Environment] = theme.get_env
 
     def get_env() -> jinja2.Environment:
+        key = tuple(theme.dirs)
+        shared = _ENVIRONMENTS.get((*key, str(theme.locale)))
+        if shared is not None:
+            return shared
         env = original()
         env.bytecode_cache = _BYTECODE
-        # One environment renders one site: its templates do not change meanwhile, so the
-        # per-include check of each template file's modification time is skipped.
-        env.auto_reload = False
-        key = tuple(theme.dirs)
+        if len(_ENVIRONMENTS) >= 8:  # a long-lived preview never keeps many
+            _ENVIRONMENTS.clear()
+        _ENVIRONMENTS[(*key, str(theme.locale))] = env
         full_listing = env.list_templates
 
         def list_templates(extensions: Any = None, filter_func: Any = None) -> list[str]:
