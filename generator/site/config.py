@@ -11,7 +11,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from generator import __version__
 from generator.errors import BuildError, Problem
 from generator.site.bulletin import banner_items
-from generator.site.jinja_cache import share_jinja_work
+from generator.site.jinja_cache import keep_installed_themes, share_jinja_work
 from generator.site.markdown_reuse import reuse_markdown_converters
 from generator.site.plugin import plugin_for
 from generator.site.theme import theme_dir
@@ -113,6 +113,7 @@ def mkdocs_config(
     asset_store: Path | None = None,
 ) -> MkDocsConfig:
     """A validated MkDocsConfig with the congxa plugin bound to `site`."""
+    keep_installed_themes()
     config = MkDocsConfig(config_file_path=str(docs_dir.parent / "mkdocs.yml"))
     config.load_dict(config_dict(site, site_dir, docs_dir))
     errors, _warnings = config.validate()

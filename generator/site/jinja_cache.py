@@ -94,3 +94,29 @@ def share_jinja_work(theme: Theme) -> None:
         return env
 
     theme.get_env = get_env  # type: ignore[method-assign]
+
+
+class _InstalledThemes:
+    """MkDocs' list of installed themes, kept: MkDocs forgets it each time it loads a theme
+    (mkdocs/theme.py) and then reads the metadata of every installed package again, once
+    per unit; the installed packages do not change while congxa runs."""
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self._load = load
+        self._themes: Any = None
+
+    def __call__(self) -> Any:
+        if self._themes is None:
+            self._themes = self._load()
+        return self._themes
+
+    def cache_clear(self) -> None:
+        pass
+
+
+def keep_installed_themes() -> None:
+    """Install `_InstalledThemes` in place of MkDocs' own (once per process)."""
+    from mkdocs import utils
+
+    if not isinstance(utils.get_themes, _InstalledThemes):
+        utils.get_themes = _InstalledThemes(utils.get_themes)  # type: ignore[assignment]
