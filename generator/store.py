@@ -40,30 +40,44 @@ def link_from_store(source: Path, dest: Path, store: Path) -> None:
             tmp.unlink()
         _SOURCES[key] = shared
         _STORED.add(shared.stat().st_ino)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    os.link(shared, dest)
+    _link(shared, dest)
 
 
 def dedupe(folder: Path, store: Path) -> None:
     """Replace each file under `folder` by a hard link into the content-addressed `store`."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink() or not path.is_file() or path.stat().st_ino in _STORED:
+    for path, st in _regular_files(folder):
+        if st.st_ino in _STORED:
             continue
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         shared = store / digest[:2] / digest[2:]
-        if shared.exists():
+        try:
+            _link(path, shared)  # a new object: this file becomes the stored copy
+        except FileExistsError:  # stored already (by this run, another worker or an old one)
             tmp = path.with_name(path.name + ".lnk")
             os.link(shared, tmp)
             os.replace(tmp, path)
-        else:
-            shared.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, shared)
-            except FileExistsError:  # another worker stored it first
-                tmp = path.with_name(path.name + ".lnk")
-                os.link(shared, tmp)
-                os.replace(tmp, path)
+
+
+def _link(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except FileNotFoundError:  # the first object of its bucket
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, dest)
+
+
+def _regular_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every regular file under `folder` (links not followed), in path order."""
+    found: list[tuple[Path, os.stat_result]] = []
+    folders = [os.fspath(folder)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+    return sorted(found, key=lambda item: item[0])
 
 
 def object_of(path: Path, store: Path) -> Path:
