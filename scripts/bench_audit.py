@@ -25,7 +25,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import multiprocessing
+import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -35,6 +38,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,64 +97,137 @@ def kind_of(index: int) -> str:
     return "congxa" if index % 2 else "handmade"
 
 
-# -- the farm (runs in its own process) ---------------------------------------------------
-def serve(
-    sites: dict[str, tuple[str, str, str]],
-    delay: float,
-    port_out: multiprocessing.connection.Connection,
-) -> None:
+# -- the farm: nginx serving static files per Host, plus a helper for slow answers --------
+def page_html(kind: str, name: str) -> str:
+    nav = "".join(f'<li><a href="/{i}/">{t}</a></li>' for i, t in zip(IDS, SECTIONS))
+    head = (
+        '<meta name="generator" content="congxa 0.1.0">'
+        if kind == "congxa"
+        else '<link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+    )
+    return (
+        f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>UBND {name}'
+        f"</title>{head}</head><body><h1>{name}</h1><nav><ul>{nav}</ul></nav>"
+        f"<main><p>{'Tin tức mới. ' * 80}</p></main></body></html>"
+    )
+
+
+def write_farm(root: Path, sites: dict[str, tuple[str, str, str]]) -> None:
+    """One folder per host name: the page, and site.json (congxa-built) or rss.xml."""
+    now = datetime.now(UTC)
+    updated = (now - timedelta(days=3)).isoformat()
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
+        f"<title>a</title><pubDate>{now:%a, %d %b %Y %H:%M:%S +0000}</pubDate></item>"
+        "</channel></rss>"
+    )
+    for host, (kind, code, name) in sites.items():
+        if kind in ("notfound", "error", "slow", "closed", "nodns"):
+            continue  # nginx answers 404 for a missing folder; the others never reach it
+        folder = root / host
+        folder.mkdir(parents=True)
+        if kind == "nginx":
+            (folder / "index.html").write_text(
+                "<title>Welcome to nginx!</title><h1>Welcome to nginx!</h1>", encoding="utf-8"
+            )
+            continue
+        (folder / "index.html").write_text(page_html(kind, name), encoding="utf-8")
+        if kind == "congxa":
+            manifest = {
+                "schema": "congxa-site/1",
+                "code": code,
+                "name": name,
+                "updated": updated,
+                "sections": [{"id": i} for i in IDS],
+                "conformance": {"profile": "nd42-2022", "missing": [], "empty": []},
+            }
+            (folder / "site.json").write_text(json.dumps(manifest), encoding="utf-8")
+        else:
+            (folder / "rss.xml").write_text(rss, encoding="utf-8")
+
+
+def nginx_conf(prefix: Path, root: Path, port: int, errors: list[str]) -> str:
+    """Static files by Host ($host picks the folder); the error sites get `return 500`."""
+    error_server = ""
+    if errors:
+        error_server = (
+            f"    server {{ listen 127.0.0.1:{port}; server_name {' '.join(errors)};\n"
+            '        return 500 "error"; }\n'
+        )
+    return f"""worker_processes 1;
+pid {prefix / "nginx.pid"};
+error_log {prefix / "error.log"} crit;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    client_body_temp_path {prefix / "tmp"};
+    proxy_temp_path {prefix / "tmp"};
+    fastcgi_temp_path {prefix / "tmp"};
+    uwsgi_temp_path {prefix / "tmp"};
+    scgi_temp_path {prefix / "tmp"};
+    sendfile on;
+    tcp_nopush on;
+    open_file_cache max=10000;
+    server_names_hash_max_size 8192;
+    server_names_hash_bucket_size 128;
+    server {{
+        listen 127.0.0.1:{port} default_server backlog=4096;
+        server_name _;
+        charset utf-8;
+        root {root}/$host;
+        index index.html;
+    }}
+{error_server}}}
+"""
+
+
+@contextmanager
+def running_nginx(folder: Path, sites: dict[str, tuple[str, str, str]]) -> Iterator[int]:
+    """Start Debian's nginx in the foreground on a free port; yield the port; stop it."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    root = folder / "farm"
+    shutil.rmtree(root, ignore_errors=True)
+    write_farm(root, sites)
+    prefix = folder / "nginx"
+    (prefix / "tmp").mkdir(parents=True, exist_ok=True)
+    port = closed_port()
+    errors = sorted(h for h, (kind, _c, _n) in sites.items() if kind == "error")
+    conf = prefix / "nginx.conf"
+    conf.write_text(nginx_conf(prefix, root, port, errors), encoding="utf-8")
+    user = ["-g", "daemon off; user root root;"] if os.geteuid() == 0 else ["-g", "daemon off;"]
+    proc = subprocess.Popen(
+        [binary, "-c", str(conf), "-p", str(prefix), *user],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"nginx did not start: {err.strip()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("nginx did not answer within 10 s") from None
+                time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def serve_slow(delay: float, port_out: multiprocessing.connection.Connection) -> None:
+    """The slow sites: every answer comes only after `delay` (past the audit's timeout)."""
     from aiohttp import web
 
-    updated = (datetime.now(UTC) - timedelta(days=3)).isoformat()
-    nav = "".join(f'<li><a href="/{i}/">{t}</a></li>' for i, t in zip(IDS, SECTIONS))
-
     async def handle(request: web.Request) -> web.StreamResponse:
-        site = sites.get(request.host.rsplit(":", 1)[0])
-        if site is None:
-            return web.Response(status=421)
-        kind, code, name = site
-        if kind == "slow":
-            await asyncio.sleep(delay)
-        if kind == "notfound":
-            return web.Response(status=404, text="not found")
-        if kind == "error":
-            return web.Response(status=500, text="error")
-        if kind == "nginx":
-            return web.Response(
-                text="<title>Welcome to nginx!</title><h1>Welcome to nginx!</h1>",
-                content_type="text/html",
-            )
-        if request.path == "/site.json":
-            return web.json_response(
-                {
-                    "schema": "congxa-site/1",
-                    "code": code,
-                    "name": name,
-                    "updated": updated,
-                    "sections": [{"id": i} for i in IDS],
-                    "conformance": {"profile": "nd42-2022", "missing": [], "empty": []},
-                }
-            )
-        if request.path == "/rss.xml":
-            return web.Response(
-                text=(
-                    '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
-                    f"<title>a</title><pubDate>{datetime.now(UTC):%a, %d %b %Y %H:%M:%S +0000}"
-                    "</pubDate></item></channel></rss>"
-                ),
-                content_type="application/rss+xml",
-            )
-        head = (
-            '<meta name="generator" content="congxa 0.1.0">'
-            if kind == "congxa"
-            else '<link rel="alternate" type="application/rss+xml" href="/rss.xml">'
-        )
-        return web.Response(
-            text=f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>UBND {name}'
-            f"</title>{head}</head><body><h1>{name}</h1><nav><ul>{nav}</ul></nav>"
-            f"<main><p>{'Tin tức mới. ' * 80}</p></main></body></html>",
-            content_type="text/html",
-        )
+        await asyncio.sleep(delay)
+        return web.Response(text="<title>late</title>", content_type="text/html")
 
     async def main() -> None:
         app = web.Application()
@@ -205,7 +283,7 @@ def curl_peer(
 
 # -- the naive baseline: one request at a time -------------------------------------------
 def peer(
-    urls: list[tuple[str, str]], port: int, timeout: float, budget: float
+    urls: list[tuple[str, str]], timeout: float, budget: float
 ) -> tuple[int, float, Counter[str]]:
     """Sequential urllib GETs (Host header set, the name pinned by hand), stopped at `budget`."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -249,7 +327,10 @@ def main() -> int:
     parser.add_argument(
         "--good-only", type=int, default=0, metavar="N", help="only N good sites (no failures)"
     )
-    parser.add_argument("--keep", type=Path, help="keep the database and report here")
+    parser.add_argument(
+        "--workers", type=int, help="congxa audit --workers (default: its own choice)"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the farm, database and report here")
     args = parser.parse_args()
 
     units = list(load_registry().units.values())
@@ -257,30 +338,43 @@ def main() -> int:
     if args.good_only:
         units = units[: args.good_only]
         kinds = ["congxa" if i % 2 else "handmade" for i in range(len(units))]
-    closed = closed_port()
     sites: dict[str, tuple[str, str, str]] = {}
-    urls: list[tuple[str, str]] = []
+    hosts: list[str] = []
     for unit, kind in zip(units, kinds, strict=True):
         # Names outside the pinned domain do not resolve: DNS is off (--no-dns).
         host = f"u{unit.code}.{'unpinned.example' if kind == 'nodns' else DOMAIN}"
         sites[host] = (kind, unit.code, unit.name)
-        urls.append((unit.code, f"http://{host}:{{port}}/"))
-    pipe_in, pipe_out = multiprocessing.Pipe(duplex=False)
-    # The slow sites answer well after the timeout: the crawler must give up, not wait.
-    server = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(sites, args.timeout * 3, pipe_out), daemon=True
-    )
-    server.start()
-    port = pipe_in.recv()
-    urls = [
-        (code, url.format(port=closed if kinds[i] == "closed" else port))
-        for i, (code, url) in enumerate(urls)
-    ]
-    mix = Counter(kinds)
-    print(f"farm: {len(units)} sites on 127.0.0.1:{port}; mix {dict(sorted(mix.items()))}")
-
+        hosts.append(host)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-audit-"))
     folder.mkdir(parents=True, exist_ok=True)
+    slow_server = None
+    slow_port = closed = closed_port()
+    if "slow" in kinds:
+        # The slow sites answer well after the timeout: the crawler must give up, not wait.
+        pipe_in, pipe_out = multiprocessing.Pipe(duplex=False)
+        slow_server = multiprocessing.get_context("spawn").Process(
+            target=serve_slow, args=(args.timeout * 3, pipe_out), daemon=True
+        )
+        slow_server.start()
+        slow_port = pipe_in.recv()
+    try:
+        with running_nginx(folder, sites) as port:
+            ports = {"slow": slow_port, "closed": closed}
+            urls = [
+                (unit.code, f"http://{host}:{ports.get(kind, port)}/")
+                for unit, kind, host in zip(units, kinds, hosts, strict=True)
+            ]
+            mix = dict(sorted(Counter(kinds).items()))
+            print(f"farm: {len(units)} sites, nginx on 127.0.0.1:{port}; mix {mix}")
+            run_all(args, urls, folder)
+    finally:
+        if slow_server is not None:
+            slow_server.terminate()
+    print(f"files in {folder}")
+    return 0
+
+
+def run_all(args: argparse.Namespace, urls: list[tuple[str, str]], folder: Path) -> None:
     url_file = folder / "urls.csv"
     with url_file.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -303,15 +397,18 @@ def main() -> int:
         f"*.{DOMAIN}:127.0.0.1",
         "--no-dns",
         "--allow-private",
+        *(["--workers", str(args.workers)] if args.workers else []),
     ]
     print("congxa audit " + " ".join(cli))
-    started = time.monotonic()
+    started, cpu = time.monotonic(), _cpu()
+    phases = Phases()  # imports the crawler (aiohttp), as `congxa audit` does: timed
     code = audit_command.main(cli, standalone_mode=False, prog_name="congxa audit")
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, _cpu() - cpu
     print(
-        f"congxa audit: {len(units)} units in {elapsed:.1f} s = {len(units) / elapsed:.0f} units/s"
-        f" (exit {code})"
+        f"congxa audit: {len(urls)} units in {elapsed:.2f} s = {len(urls) / elapsed:.0f} units/s"
+        f" (exit {code}); CPU {cpu:.2f} s; {phases.describe(elapsed)}"
     )
+    phases.undo()
 
     target = 1.3
     if shutil.which("curl"):
@@ -320,26 +417,71 @@ def main() -> int:
         verdict = "met" if ratio <= target else "NOT met"
         print(
             f"peer curl --parallel --parallel-max {args.concurrency} (home pages only, same "
-            f"timeout and retries): {fetched} URLs in {curl_s:.1f} s; HTTP codes {dict(codes)}"
+            f"timeout and retries): {fetched} URLs in {curl_s:.2f} s; HTTP codes {dict(codes)}"
         )
         print(
             f"ratio congxa/curl: {ratio:.2f}x (target <= {target}x: {verdict}); "
-            f"congxa {elapsed:.1f} s, curl {curl_s:.1f} s"
+            f"congxa {elapsed:.2f} s, curl {curl_s:.2f} s"
         )
     else:
         print("peer curl: not installed (apt-get install curl)")
 
     if args.naive_budget > 0:
-        done, spent, _outcomes = peer(urls, port, args.timeout, args.naive_budget)
+        done, spent, _outcomes = peer(urls, args.timeout, args.naive_budget)
         rate = done / spent if spent else 0.0
-        projected = len(units) / rate if rate else float("inf")
+        projected = len(urls) / rate if rate else float("inf")
         print(
             f"naive baseline (sequential urllib, page only, no retry): {done} units in "
-            f"{spent:.1f} s = {rate:.1f} units/s; projected for {len(units)}: {projected:.0f} s"
+            f"{spent:.1f} s = {rate:.1f} units/s; projected for {len(urls)}: {projected:.0f} s"
         )
-    print(f"files in {folder}")
-    server.terminate()
-    return 0
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the crawler's workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Phases:
+    """Where congxa's time goes: the run's steps timed by wrapping them (benchmark only)."""
+
+    def __init__(self) -> None:
+        from generator.audit import report, run
+
+        self.spent: dict[str, float] = {}
+        self._undo: list[tuple[object, str, object]] = []
+        for module, name, label in (
+            (run, "_crawl_and_store", "crawl+store"),
+            (run, "build_report", "report (SQLite read)"),
+            (run, "write_report", "report files"),
+            (report, "write_report", "report files"),
+        ):
+            self._wrap(module, name, label)
+
+    def _wrap(self, module: object, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.monotonic()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.spent[label] = self.spent.get(label, 0.0) + time.monotonic() - started
+
+        setattr(module, name, timed)
+        self._undo.append((module, name, original))
+
+    def describe(self, total: float) -> str:
+        parts = [f"{label} {seconds:.2f} s" for label, seconds in self.spent.items()]
+        other = total - sum(self.spent.values())
+        return ", ".join([*parts, f"setup (imports, registry, URL list) {other:.2f} s"])
+
+    def undo(self) -> None:
+        for module, name, original in reversed(self._undo):
+            setattr(module, name, original)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,15 @@ is marked incomplete; the units it did not reach stay in its denominator as `unc
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import signal
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +23,7 @@ from aiohttp.abc import AbstractResolver
 
 from generator import __version__
 from generator.audit.classify import audit_profile
-from generator.audit.crawl import Crawler, CrawlSettings
+from generator.audit.crawl import Crawler, CrawlSettings, make_ssl_context
 from generator.audit.indicators import default_year, load_indicators
 from generator.audit.probe import CheckRules, check_unit, unit_row
 from generator.audit.report import Report, build_report, write_report
@@ -47,6 +51,8 @@ class AuditOptions:
     year: int | None = None
     stale_days: int = 90
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    # Crawler processes; None lets the run choose (see `choose_workers`).
+    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,8 +136,9 @@ def run_audit(
             units=jobs,
             started_at=now,
         )
+        workers = choose_workers(options.workers, jobs, options.crawl)
         results, complete = _crawl_and_store(
-            store, run_id, jobs, options.crawl, rules, progress, resolver, started
+            store, run_id, jobs, options.crawl, rules, progress, resolver, started, workers
         )
         report = build_report(store, run_id, indicators)
     files = tuple(write_report(report, options.out)) if options.out is not None else ()
@@ -149,6 +156,7 @@ def _crawl_and_store(
     progress: Callable[[Progress], None] | None,
     resolver: AbstractResolver | None,
     started: float,
+    workers: int = 1,
 ) -> tuple[list[UnitResult], bool]:
     results: list[UnitResult] = []
     pending: list[UnitResult] = []
@@ -167,7 +175,10 @@ def _crawl_and_store(
 
     complete = False
     try:
-        asyncio.run(crawl_units(jobs, settings, rules, collect, resolver))
+        if workers > 1:
+            crawl_in_processes(jobs, settings, rules, collect, resolver, workers)
+        else:
+            asyncio.run(crawl_units(jobs, settings, rules, collect, resolver))
         complete = True
     except KeyboardInterrupt:
         pass  # keep what was checked; the run is stored as incomplete below
@@ -245,3 +256,163 @@ def _host(urls: list[str]) -> str:
         return (urlsplit(urls[0]).hostname or "") if urls else ""
     except ValueError:
         return ""
+
+
+# -- several crawler processes ----------------------------------------------------------
+# Below this many units with URLs, one process is quicker than starting others.
+PARALLEL_MIN_UNITS = 200
+_MAX_WORKERS = 4
+_BATCH = 32  # results per message from a worker process
+_SEND_EVERY = 0.1  # seconds: a worker sends what it has at least this often
+
+
+def choose_workers(asked: int | None, jobs: Sequence[Job], settings: CrawlSettings) -> int:
+    """How many crawler processes a run uses.
+
+    Parsing pages and the HTTP client's own work are CPU-bound in Python: on a run with many
+    fast sites one process keeps one core busy and leaves the others idle. `asked` (from
+    `--workers`) wins; otherwise one process per core (at most 4) once the run has
+    PARALLEL_MIN_UNITS units with URLs. Never more processes than `concurrency`, and only
+    where processes can be forked (Linux): elsewhere the run stays in one process.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if asked is None:
+        if sum(1 for _unit, urls in jobs if urls) < PARALLEL_MIN_UNITS:
+            return 1
+        asked = min(_cores(), _MAX_WORKERS)
+    return max(1, min(asked, settings.concurrency, len(jobs)))
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def shard_by_host(jobs: Sequence[Job], count: int) -> list[list[Job]]:
+    """Split the jobs into `count` shards, every unit of one host in the same shard.
+
+    A host's units stay together so that `--per-host` still bounds the requests to one
+    server across the whole run; each new host goes to the shard with the fewest jobs, so
+    the split is balanced and depends only on the order of the jobs (deterministic).
+    """
+    shards: list[list[Job]] = [[] for _ in range(count)]
+    home: dict[str, int] = {}
+    for job in jobs:
+        host = _host(job[1])
+        index = home.get(host) if host else None
+        if index is None:
+            index = min(range(count), key=lambda i: len(shards[i]))
+            if host:
+                home[host] = index
+        shards[index].append(job)
+    return [shard for shard in shards if shard]
+
+
+def crawl_in_processes(
+    jobs: Sequence[Job],
+    settings: CrawlSettings,
+    rules: CheckRules,
+    on_result: Callable[[UnitResult], None],
+    resolver: AbstractResolver | None,
+    workers: int,
+) -> None:
+    """`crawl_units` over `workers` forked processes, each with its own event loop.
+
+    Every worker checks its shard with its share of `concurrency` and sends the results
+    back in batches; `on_result` (storing, progress) runs here, in the parent, which alone
+    writes the database. The per-site guarantees are those of `guarded_check`, unchanged.
+    Ctrl-C reaches the parent only (the workers ignore SIGINT): it stops the workers and
+    raises KeyboardInterrupt like a one-process run. A worker that dies without finishing
+    its shard is an error of the run (RuntimeError naming it), never a silent gap.
+    """
+    if settings.ca_file is not None:
+        make_ssl_context(settings.ca_file)  # a bad CA file fails here, as in one process
+    shards = shard_by_host(jobs, workers)
+    share = replace(settings, concurrency=max(1, settings.concurrency // len(shards)))
+    context = multiprocessing.get_context("fork")
+    readers: dict[Connection, multiprocessing.process.BaseProcess] = {}
+    processes: list[multiprocessing.process.BaseProcess] = []
+    try:
+        for index, shard in enumerate(shards):
+            reader, writer = context.Pipe(duplex=False)
+            started = context.Process(
+                target=_crawl_shard,
+                args=(shard, share, rules, resolver, writer),
+                name=f"congxa-audit-{index + 1}",
+                daemon=True,
+            )
+            started.start()
+            processes.append(started)
+            writer.close()
+            readers[reader] = started
+        while readers:
+            for ready in wait(list(readers)):
+                assert isinstance(ready, Connection)
+                try:
+                    message = ready.recv()
+                except EOFError:
+                    message = ("error", "exited without finishing its shard")
+                if isinstance(message, list):
+                    for result in message:
+                        on_result(result)
+                    continue
+                finished = readers.pop(ready)
+                ready.close()
+                if message[0] == "error":
+                    raise RuntimeError(f"audit worker {finished.name}: {message[1]}")
+    finally:
+        for process in readers.values():
+            process.terminate()  # interrupted or failed: stop the others at once
+        for process in processes:
+            process.join(5)
+
+
+def _crawl_shard(
+    shard: list[Job],
+    settings: CrawlSettings,
+    rules: CheckRules,
+    resolver: AbstractResolver | None,
+    writer: Connection,
+) -> None:
+    """A worker process: crawl one shard, send results in batches, then ("done", "").
+
+    A batch goes when it is full or at the latest every _SEND_EVERY seconds, so that the
+    parent stores results as they arrive and an interrupted run keeps them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    batch: list[UnitResult] = []
+
+    def flush() -> None:
+        if batch:
+            writer.send(batch[:])
+            batch.clear()
+
+    def collect(result: UnitResult) -> None:
+        batch.append(result)
+        if len(batch) >= _BATCH:
+            flush()
+
+    async def crawl() -> None:
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(_SEND_EVERY)
+                flush()
+
+        ticker = asyncio.create_task(tick())
+        try:
+            await crawl_units(shard, settings, rules, collect, resolver)
+        finally:
+            ticker.cancel()
+
+    try:
+        asyncio.run(crawl())
+        flush()
+        writer.send(("done", ""))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        writer.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+    finally:
+        writer.close()
