@@ -262,8 +262,8 @@ def _host(urls: list[str]) -> str:
 # Below this many units with URLs, one process is quicker than starting others.
 PARALLEL_MIN_UNITS = 200
 _MAX_WORKERS = 4
-_BATCH = 32  # results per message from a worker process
-_SEND_EVERY = 0.1  # seconds: a worker sends what it has at least this often
+_QUEUED = 16  # jobs a worker holds beyond its share of `concurrency`, ready to start
+_SEND_EVERY = 0.05  # seconds: a worker sends its results at least this often
 
 
 def choose_workers(asked: int | None, jobs: Sequence[Job], settings: CrawlSettings) -> int:
@@ -292,24 +292,54 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def shard_by_host(jobs: Sequence[Job], count: int) -> list[list[Job]]:
-    """Split the jobs into `count` shards, every unit of one host in the same shard.
+class Dispatcher:
+    """Hands jobs to worker processes as they ask, every unit of one host to one worker.
 
-    A host's units stay together so that `--per-host` still bounds the requests to one
-    server across the whole run; each new host goes to the shard with the fewest jobs, so
-    the split is balanced and depends only on the order of the jobs (deterministic).
+    Jobs go out in the order of `spread_by_host` (the first unit of every host, then the
+    second...), so a slow site holds only the slot it uses and every worker keeps busy to
+    the end of the run. A host's units all go to the worker that took its first one, so
+    `--per-host` still bounds the requests to one server across the whole run. A worker is
+    told there is no more (`done`) once no job is left that could go to it.
     """
-    shards: list[list[Job]] = [[] for _ in range(count)]
-    home: dict[str, int] = {}
-    for job in jobs:
-        host = _host(job[1])
-        index = home.get(host) if host else None
-        if index is None:
-            index = min(range(count), key=lambda i: len(shards[i]))
-            if host:
-                home[host] = index
-        shards[index].append(job)
-    return [shard for shard in shards if shard]
+
+    def __init__(self, jobs: Sequence[Job], workers: int) -> None:
+        self._fresh: deque[Job] = deque()  # the first unit of each host, in order
+        self._rest: dict[str, deque[Job]] = {}  # each host's other units
+        for job in jobs:
+            host = _host(job[1])
+            if not host:
+                self._fresh.append(job)  # no URL: no host to keep together
+            elif host in self._rest:
+                self._rest[host].append(job)
+            else:
+                self._rest[host] = deque()
+                self._fresh.append(job)
+        self._mine: list[deque[str]] = [deque() for _ in range(workers)]
+
+    def take(self, worker: int, count: int) -> list[Job]:
+        """Up to `count` jobs for `worker` (fewer, or none, when none is left for it)."""
+        taken: list[Job] = []
+        mine = self._mine[worker]
+        while len(taken) < count:
+            if self._fresh:
+                job = self._fresh.popleft()
+                host = _host(job[1])
+                if host and self._rest.get(host):
+                    mine.append(host)
+            elif mine:
+                host = mine[0]
+                job = self._rest[host].popleft()
+                mine.rotate(-1)
+                if not self._rest[host]:
+                    mine.remove(host)
+            else:
+                break
+            taken.append(job)
+        return taken
+
+    def done(self, worker: int) -> bool:
+        """True when no job is left that may go to `worker`."""
+        return not self._fresh and not self._mine[worker]
 
 
 def crawl_in_processes(
@@ -322,97 +352,147 @@ def crawl_in_processes(
 ) -> None:
     """`crawl_units` over `workers` forked processes, each with its own event loop.
 
-    Every worker checks its shard with its share of `concurrency` and sends the results
-    back in batches; `on_result` (storing, progress) runs here, in the parent, which alone
-    writes the database. The per-site guarantees are those of `guarded_check`, unchanged.
-    Ctrl-C reaches the parent only (the workers ignore SIGINT): it stops the workers and
-    raises KeyboardInterrupt like a one-process run. A worker that dies without finishing
-    its shard is an error of the run (RuntimeError naming it), never a silent gap.
+    The parent hands out jobs as results come back (`Dispatcher`): each worker holds at
+    most its share of `concurrency` plus a few queued jobs, so `concurrency` still bounds
+    the sites checked at once and no worker idles while another has a queue. `on_result`
+    (storing, progress) runs here, in the parent, which alone writes the database. The
+    per-site guarantees are those of `guarded_check`, unchanged. Ctrl-C reaches the
+    parent only (the workers ignore SIGINT): it stops the workers and raises
+    KeyboardInterrupt like a one-process run. A worker that dies is an error of the run
+    (RuntimeError naming it), never a silent gap.
     """
     if settings.ca_file is not None:
         make_ssl_context(settings.ca_file)  # a bad CA file fails here, as in one process
-    shards = shard_by_host(jobs, workers)
-    share = replace(settings, concurrency=max(1, settings.concurrency // len(shards)))
+    share = max(1, settings.concurrency // workers)
+    ahead = share + _QUEUED
+    dispatcher = Dispatcher(jobs, workers)
     context = multiprocessing.get_context("fork")
-    readers: dict[Connection, multiprocessing.process.BaseProcess] = {}
+    links: dict[Connection, int] = {}
     processes: list[multiprocessing.process.BaseProcess] = []
+    running: dict[int, multiprocessing.process.BaseProcess] = {}
+    held = [0] * workers  # jobs sent to each worker and not yet answered
+    ended = [False] * workers
+
+    def feed(worker: int, link: Connection) -> None:
+        batch = dispatcher.take(worker, ahead - held[worker])
+        if batch:
+            held[worker] += len(batch)
+            link.send(batch)
+        if not ended[worker] and dispatcher.done(worker):
+            ended[worker] = True
+            link.send(None)
+
     try:
-        for index, shard in enumerate(shards):
-            reader, writer = context.Pipe(duplex=False)
+        for index in range(workers):
+            parent_end, child_end = context.Pipe(duplex=True)
             started = context.Process(
-                target=_crawl_shard,
-                args=(shard, share, rules, resolver, writer),
+                target=_crawl_fed,
+                args=(child_end, replace(settings, concurrency=share), rules, resolver),
                 name=f"congxa-audit-{index + 1}",
                 daemon=True,
             )
             started.start()
+            child_end.close()
             processes.append(started)
-            writer.close()
-            readers[reader] = started
-        while readers:
-            for ready in wait(list(readers)):
+            running[index] = started
+            links[parent_end] = index
+        for link, index in links.items():
+            feed(index, link)
+        while links:
+            for ready in wait(list(links)):
                 assert isinstance(ready, Connection)
+                index = links[ready]
                 try:
                     message = ready.recv()
                 except EOFError:
-                    message = ("error", "exited without finishing its shard")
+                    message = ("error", "exited before finishing its jobs")
                 if isinstance(message, list):
+                    held[index] -= len(message)
+                    feed(index, ready)
                     for result in message:
                         on_result(result)
                     continue
-                finished = readers.pop(ready)
+                del links[ready]
                 ready.close()
+                finished = running.pop(index)
                 if message[0] == "error":
                     raise RuntimeError(f"audit worker {finished.name}: {message[1]}")
     finally:
-        for process in readers.values():
+        for process in running.values():
             process.terminate()  # interrupted or failed: stop the others at once
         for process in processes:
             process.join(5)
 
 
-def _crawl_shard(
-    shard: list[Job],
+def _crawl_fed(
+    link: Connection,
     settings: CrawlSettings,
     rules: CheckRules,
     resolver: AbstractResolver | None,
-    writer: Connection,
 ) -> None:
-    """A worker process: crawl one shard, send results in batches, then ("done", "").
+    """A worker process: check the jobs the parent sends, send back the results.
 
-    A batch goes when it is full or at the latest every _SEND_EVERY seconds, so that the
-    parent stores results as they arrive and an interrupted run keeps them.
+    Messages in: a list of jobs, or None (no more). Out: lists of results, then
+    ("done", "") or ("error", detail). Results go back in small batches, at once when the
+    worker is running short of jobs (they are what earns it more), and at the latest every
+    _SEND_EVERY seconds, so an interrupted run keeps what was checked.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    batch: list[UnitResult] = []
+    queue: deque[Job] = deque()
+    checked: list[UnitResult] = []
+    state = {"ended": False}
 
     def flush() -> None:
-        if batch:
-            writer.send(batch[:])
-            batch.clear()
-
-    def collect(result: UnitResult) -> None:
-        batch.append(result)
-        if len(batch) >= _BATCH:
-            flush()
+        if checked:
+            link.send(checked[:])
+            checked.clear()
 
     async def crawl() -> None:
+        loop = asyncio.get_running_loop()
+        arrived = asyncio.Event()
+
+        def receive() -> None:
+            while link.poll():
+                message = link.recv()
+                if message is None:
+                    state["ended"] = True
+                    loop.remove_reader(link.fileno())
+                    break
+                queue.extend(message)
+            arrived.set()
+
+        async def slot(crawler: Crawler) -> None:
+            while True:
+                if queue:
+                    unit, urls = queue.popleft()
+                    checked.append(await guarded_check(crawler, unit, urls, rules))
+                    if len(checked) >= _QUEUED or len(queue) < _QUEUED:
+                        flush()
+                elif state["ended"]:
+                    return
+                else:
+                    arrived.clear()
+                    await arrived.wait()
+
         async def tick() -> None:
             while True:
                 await asyncio.sleep(_SEND_EVERY)
                 flush()
 
+        loop.add_reader(link.fileno(), receive)
+        receive()
         ticker = asyncio.create_task(tick())
         try:
-            await crawl_units(shard, settings, rules, collect, resolver)
+            async with Crawler(settings, resolver) as crawler:
+                await asyncio.gather(*(slot(crawler) for _ in range(settings.concurrency)))
         finally:
             ticker.cancel()
+        flush()
 
     try:
         asyncio.run(crawl())
-        flush()
-        writer.send(("done", ""))
+        link.send(("done", ""))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
-        writer.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+        link.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
     finally:
-        writer.close()
+        link.close()

@@ -22,10 +22,11 @@ from generator.audit.run import (
     PARALLEL_MIN_UNITS,
     AuditOptions,
     AuditOutcome,
+    Dispatcher,
     Progress,
     choose_workers,
     run_audit,
-    shard_by_host,
+    spread_by_host,
 )
 from generator.audit.store import Store
 from generator.errors import AuditError
@@ -175,22 +176,31 @@ def _job(code: str, url: str | None) -> tuple[RegistryUnit, list[str]]:
     return unit, [url] if url else []
 
 
-def test_shards_keep_a_host_together_and_stay_balanced() -> None:
+def test_the_dispatcher_keeps_a_host_with_one_worker_and_hands_out_every_job() -> None:
     jobs = [_job(str(i), f"https://h{i % 7}.vn/{i}" if i % 5 else None) for i in range(100)]
-    shards = shard_by_host(jobs, 3)
-    assert sorted(u.code for shard in shards for u, _ in shard) == sorted(
-        str(i) for i in range(100)
-    )
+    dispatcher = Dispatcher(spread_by_host(jobs), 3)
+    given: list[list[str]] = [[], [], []]
     homes: dict[str, set[int]] = {}
-    for index, shard in enumerate(shards):
-        for _unit, urls in shard:
+    worker = 0
+    while not all(dispatcher.done(w) for w in range(3)):
+        for unit, urls in dispatcher.take(worker, 2):
+            given[worker].append(unit.code)
             if urls:
-                homes.setdefault(urls[0].split("/")[2], set()).add(index)
-    assert all(len(found) == 1 for found in homes.values())
-    sizes = [len(shard) for shard in shards]
-    largest_host = max(sum(1 for _u, urls in jobs if urls and h in urls[0]) for h in homes)
-    assert max(sizes) - min(sizes) <= largest_host
-    assert shard_by_host(jobs, 3) == shards  # deterministic
+                homes.setdefault(urls[0].split("/")[2], set()).add(worker)
+        worker = (worker + 1) % 3
+    assert sorted(c for codes in given for c in codes) == sorted(str(i) for i in range(100))
+    assert all(len(found) == 1 for found in homes.values())  # one host, one worker
+    assert all(dispatcher.take(w, 5) == [] for w in range(3))
+
+
+def test_the_dispatcher_sends_the_first_unit_of_every_host_first() -> None:
+    jobs = [_job("1", "https://a/1"), _job("2", "https://a/2"), _job("3", "https://b/")]
+    dispatcher = Dispatcher(spread_by_host(jobs), 2)
+    assert [u.code for u, _ in dispatcher.take(0, 1)] == ["1"]
+    assert [u.code for u, _ in dispatcher.take(1, 5)] == ["3"]  # a's units stay with 0
+    assert dispatcher.done(1) and not dispatcher.done(0)
+    assert [u.code for u, _ in dispatcher.take(0, 5)] == ["2"]
+    assert dispatcher.done(0)
 
 
 def test_one_process_for_small_runs_one_per_core_for_big_ones() -> None:
