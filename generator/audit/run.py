@@ -7,9 +7,11 @@ is marked incomplete; the units it did not reach stay in its denominator as `unc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
@@ -273,10 +275,10 @@ def choose_workers(asked: int | None, jobs: Sequence[Job], settings: CrawlSettin
     fast sites one process keeps one core busy and leaves the others idle. `asked` (from
     `--workers`) wins; otherwise one process per core (at most 4) once the run has
     PARALLEL_MIN_UNITS units with URLs. Never more processes than `concurrency`, and only
-    where processes can be forked (Linux): elsewhere the run stays in one process.
+    where forking is safe (Linux): elsewhere the run stays in one process.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    if not sys.platform.startswith("linux"):
+        return 1  # forking a process that holds an event loop's libraries is Linux-safe
     if asked is None:
         if sum(1 for _unit, urls in jobs if urls) < PARALLEL_MIN_UNITS:
             return 1
@@ -493,6 +495,7 @@ def _crawl_fed(
         asyncio.run(crawl())
         link.send(("done", ""))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
-        link.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+        with contextlib.suppress(OSError):  # the parent may be gone (stopped by Ctrl-C)
+            link.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
     finally:
         link.close()
