@@ -30,6 +30,7 @@ projected.
 
     python scripts/bench_audit.py                     # every unit, 5% slow sites, 5 s timeout
     python scripts/bench_audit.py --good-only 1000    # 1,000 good sites only
+    python scripts/bench_audit.py --good-only 1000 --workers 1   # congxa in one process
     python scripts/bench_audit.py --timeout 1         # quicker, for a smoke run
 """
 
