@@ -122,6 +122,14 @@ class _Ticker:
     help="Số yêu cầu cùng lúc tới một máy chủ (per host).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Số tiến trình kiểm tra (crawler processes; mặc định: một mỗi lõi CPU, tối đa 4, "
+    "khi có từ 200 đơn vị có địa chỉ).",
+)
+@click.option(
     "--resolve",
     "pins",
     multiple=True,
@@ -167,6 +175,7 @@ def audit_command(
     site_budget: float | None,
     concurrency: int,
     per_host: int,
+    workers: int | None,
     pins: tuple[str, ...],
     no_dns: bool,
     allow_private: bool,
@@ -209,6 +218,7 @@ def audit_command(
             year=year,
             stale_days=stale_days,
             crawl=settings,
+            workers=workers,
         )
         outcome = run_audit(options, progress=_Ticker())
     except CongxaError as exc:

@@ -7,11 +7,17 @@ is marked incomplete; the units it did not reach stay in its denominator as `unc
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +25,7 @@ from aiohttp.abc import AbstractResolver
 
 from generator import __version__
 from generator.audit.classify import audit_profile
-from generator.audit.crawl import Crawler, CrawlSettings
+from generator.audit.crawl import Crawler, CrawlSettings, make_ssl_context
 from generator.audit.indicators import default_year, load_indicators
 from generator.audit.probe import CheckRules, check_unit, unit_row
 from generator.audit.report import Report, build_report, write_report
@@ -47,6 +53,8 @@ class AuditOptions:
     year: int | None = None
     stale_days: int = 90
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    # Crawler processes; None lets the run choose (see `choose_workers`).
+    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,8 +138,9 @@ def run_audit(
             units=jobs,
             started_at=now,
         )
+        workers = choose_workers(options.workers, jobs, options.crawl)
         results, complete = _crawl_and_store(
-            store, run_id, jobs, options.crawl, rules, progress, resolver, started
+            store, run_id, jobs, options.crawl, rules, progress, resolver, started, workers
         )
         report = build_report(store, run_id, indicators)
     files = tuple(write_report(report, options.out)) if options.out is not None else ()
@@ -149,6 +158,7 @@ def _crawl_and_store(
     progress: Callable[[Progress], None] | None,
     resolver: AbstractResolver | None,
     started: float,
+    workers: int = 1,
 ) -> tuple[list[UnitResult], bool]:
     results: list[UnitResult] = []
     pending: list[UnitResult] = []
@@ -167,7 +177,10 @@ def _crawl_and_store(
 
     complete = False
     try:
-        asyncio.run(crawl_units(jobs, settings, rules, collect, resolver))
+        if workers > 1:
+            crawl_in_processes(jobs, settings, rules, collect, resolver, workers)
+        else:
+            asyncio.run(crawl_units(jobs, settings, rules, collect, resolver))
         complete = True
     except KeyboardInterrupt:
         pass  # keep what was checked; the run is stored as incomplete below
@@ -245,3 +258,244 @@ def _host(urls: list[str]) -> str:
         return (urlsplit(urls[0]).hostname or "") if urls else ""
     except ValueError:
         return ""
+
+
+# -- several crawler processes ----------------------------------------------------------
+# Below this many units with URLs, one process is quicker than starting others.
+PARALLEL_MIN_UNITS = 200
+_MAX_WORKERS = 4
+_QUEUED = 16  # jobs a worker holds beyond its share of `concurrency`, ready to start
+_SEND_EVERY = 0.05  # seconds: a worker sends its results at least this often
+
+
+def choose_workers(asked: int | None, jobs: Sequence[Job], settings: CrawlSettings) -> int:
+    """How many crawler processes a run uses.
+
+    Parsing pages and the HTTP client's own work are CPU-bound in Python: on a run with many
+    fast sites one process keeps one core busy and leaves the others idle. `asked` (from
+    `--workers`) wins; otherwise one process per core (at most 4) once the run has
+    PARALLEL_MIN_UNITS units with URLs. Never more processes than `concurrency`, and only
+    where forking is safe (Linux): elsewhere the run stays in one process.
+    """
+    if not sys.platform.startswith("linux"):
+        return 1  # forking a process that holds an event loop's libraries is Linux-safe
+    if asked is None:
+        if sum(1 for _unit, urls in jobs if urls) < PARALLEL_MIN_UNITS:
+            return 1
+        asked = min(_cores(), _MAX_WORKERS)
+    return max(1, min(asked, settings.concurrency, len(jobs)))
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+class Dispatcher:
+    """Hands jobs to worker processes as they ask, every unit of one host to one worker.
+
+    Jobs go out in the order of `spread_by_host` (the first unit of every host, then the
+    second...), so a slow site holds only the slot it uses and every worker keeps busy to
+    the end of the run. A host's units all go to the worker that took its first one, so
+    `--per-host` still bounds the requests to one server across the whole run. A worker is
+    told there is no more (`done`) once no job is left that could go to it.
+    """
+
+    def __init__(self, jobs: Sequence[Job], workers: int) -> None:
+        self._fresh: deque[Job] = deque()  # the first unit of each host, in order
+        self._rest: dict[str, deque[Job]] = {}  # each host's other units
+        for job in jobs:
+            host = _host(job[1])
+            if not host:
+                self._fresh.append(job)  # no URL: no host to keep together
+            elif host in self._rest:
+                self._rest[host].append(job)
+            else:
+                self._rest[host] = deque()
+                self._fresh.append(job)
+        self._mine: list[deque[str]] = [deque() for _ in range(workers)]
+
+    def take(self, worker: int, count: int) -> list[Job]:
+        """Up to `count` jobs for `worker` (fewer, or none, when none is left for it)."""
+        taken: list[Job] = []
+        mine = self._mine[worker]
+        while len(taken) < count:
+            if self._fresh:
+                job = self._fresh.popleft()
+                host = _host(job[1])
+                if host and self._rest.get(host):
+                    mine.append(host)
+            elif mine:
+                host = mine[0]
+                job = self._rest[host].popleft()
+                mine.rotate(-1)
+                if not self._rest[host]:
+                    mine.remove(host)
+            else:
+                break
+            taken.append(job)
+        return taken
+
+    def done(self, worker: int) -> bool:
+        """True when no job is left that may go to `worker`."""
+        return not self._fresh and not self._mine[worker]
+
+
+def crawl_in_processes(
+    jobs: Sequence[Job],
+    settings: CrawlSettings,
+    rules: CheckRules,
+    on_result: Callable[[UnitResult], None],
+    resolver: AbstractResolver | None,
+    workers: int,
+) -> None:
+    """`crawl_units` over `workers` forked processes, each with its own event loop.
+
+    The parent hands out jobs as results come back (`Dispatcher`): each worker holds at
+    most its share of `concurrency` plus a few queued jobs, so `concurrency` still bounds
+    the sites checked at once and no worker idles while another has a queue. `on_result`
+    (storing, progress) runs here, in the parent, which alone writes the database. The
+    per-site guarantees are those of `guarded_check`, unchanged. Ctrl-C reaches the
+    parent only (the workers ignore SIGINT): it stops the workers and raises
+    KeyboardInterrupt like a one-process run. A worker that dies is an error of the run
+    (RuntimeError naming it), never a silent gap.
+    """
+    if settings.ca_file is not None:
+        make_ssl_context(settings.ca_file)  # a bad CA file fails here, as in one process
+    share = max(1, settings.concurrency // workers)
+    ahead = share + _QUEUED
+    dispatcher = Dispatcher(jobs, workers)
+    context = multiprocessing.get_context("fork")
+    links: dict[Connection, int] = {}
+    processes: list[multiprocessing.process.BaseProcess] = []
+    running: dict[int, multiprocessing.process.BaseProcess] = {}
+    held = [0] * workers  # jobs sent to each worker and not yet answered
+    ended = [False] * workers
+
+    def feed(worker: int, link: Connection) -> None:
+        batch = dispatcher.take(worker, ahead - held[worker])
+        if batch:
+            held[worker] += len(batch)
+            link.send(batch)
+        if not ended[worker] and dispatcher.done(worker):
+            ended[worker] = True
+            link.send(None)
+
+    try:
+        for index in range(workers):
+            parent_end, child_end = context.Pipe(duplex=True)
+            started = context.Process(
+                target=_crawl_fed,
+                args=(child_end, replace(settings, concurrency=share), rules, resolver),
+                name=f"congxa-audit-{index + 1}",
+                daemon=True,
+            )
+            started.start()
+            child_end.close()
+            processes.append(started)
+            running[index] = started
+            links[parent_end] = index
+        for link, index in links.items():
+            feed(index, link)
+        while links:
+            for ready in wait(list(links)):
+                assert isinstance(ready, Connection)
+                index = links[ready]
+                try:
+                    message = ready.recv()
+                except EOFError:
+                    message = ("error", "exited before finishing its jobs")
+                if isinstance(message, list):
+                    held[index] -= len(message)
+                    feed(index, ready)
+                    for result in message:
+                        on_result(result)
+                    continue
+                del links[ready]
+                ready.close()
+                finished = running.pop(index)
+                if message[0] == "error":
+                    raise RuntimeError(f"audit worker {finished.name}: {message[1]}")
+    finally:
+        for process in running.values():
+            process.terminate()  # interrupted or failed: stop the others at once
+        for process in processes:
+            process.join(5)
+
+
+def _crawl_fed(
+    link: Connection,
+    settings: CrawlSettings,
+    rules: CheckRules,
+    resolver: AbstractResolver | None,
+) -> None:
+    """A worker process: check the jobs the parent sends, send back the results.
+
+    Messages in: a list of jobs, or None (no more). Out: lists of results, then
+    ("done", "") or ("error", detail). Results go back in small batches, at once when the
+    worker is running short of jobs (they are what earns it more), and at the latest every
+    _SEND_EVERY seconds, so an interrupted run keeps what was checked.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    queue: deque[Job] = deque()
+    checked: list[UnitResult] = []
+    state = {"ended": False}
+
+    def flush() -> None:
+        if checked:
+            link.send(checked[:])
+            checked.clear()
+
+    async def crawl() -> None:
+        loop = asyncio.get_running_loop()
+        arrived = asyncio.Event()
+
+        def receive() -> None:
+            while link.poll():
+                message = link.recv()
+                if message is None:
+                    state["ended"] = True
+                    loop.remove_reader(link.fileno())
+                    break
+                queue.extend(message)
+            arrived.set()
+
+        async def slot(crawler: Crawler) -> None:
+            while True:
+                if queue:
+                    unit, urls = queue.popleft()
+                    checked.append(await guarded_check(crawler, unit, urls, rules))
+                    if len(checked) >= _QUEUED or len(queue) < _QUEUED:
+                        flush()
+                elif state["ended"]:
+                    return
+                else:
+                    arrived.clear()
+                    await arrived.wait()
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(_SEND_EVERY)
+                flush()
+
+        loop.add_reader(link.fileno(), receive)
+        receive()
+        ticker = asyncio.create_task(tick())
+        try:
+            async with Crawler(settings, resolver) as crawler:
+                await asyncio.gather(*(slot(crawler) for _ in range(settings.concurrency)))
+        finally:
+            ticker.cancel()
+        flush()
+
+    try:
+        asyncio.run(crawl())
+        link.send(("done", ""))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        with contextlib.suppress(OSError):  # the parent may be gone (stopped by Ctrl-C)
+            link.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+    finally:
+        link.close()
