@@ -157,6 +157,27 @@ def test_what_the_watcher_reacts_to(preview: Preview) -> None:
     trees = [folder for folder, recursive in watched.items() if recursive]
     assert not [(a, b) for a in trees for b in trees if a != b and a.is_relative_to(b)]
     assert root / "content/ha_noi/phuong_hoan_kiem" not in watched  # inside content/ha_noi
+    # Nor is a single folder watched inside a watched tree (watchdog warns of it).
+    assert not [
+        f
+        for f, recursive in watched.items()
+        if not recursive and any(f.is_relative_to(tree) for tree in trees)
+    ]
+
+
+def test_a_unit_without_content_yet_watches_each_folder_once(mini: Mini) -> None:
+    """No content folder yet: the nearest existing folder, the project, is watched as a
+    tree, and the folders inside it are not watched a second time on their own."""
+    project = mini()  # a unit file and no post
+    preview = Preview(project, project.root / UNIT, port=0, echo=lambda line: None)
+    watched = preview.watched()
+    trees = [folder for folder, recursive in watched if recursive]
+    assert project.root in trees
+    assert not [
+        f
+        for f, recursive in watched
+        if not recursive and any(f.is_relative_to(tree) for tree in trees)
+    ]
 
 
 def test_a_taken_port_is_a_clear_error(preview: Preview) -> None:

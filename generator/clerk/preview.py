@@ -278,21 +278,24 @@ class Preview:
     def watched(self) -> list[tuple[Path, bool]]:
         """(folder, recursive) pairs: the unit file's folder, its content, the province's
         shared posts, the themes and the project settings."""
-        folders: list[tuple[Path, bool]] = [
-            (self.unit_file.parent, False),
-            (self.project.root, False),
-        ]
         trees: list[Path] = []
         for target in self._roots():
             folder = _existing(target)
             if folder == target or folder.is_relative_to(self.project.root):
                 trees.append(folder)
         # A folder inside another watched tree is seen already: watching it twice would
-        # report every change twice.
-        for folder in dict.fromkeys(trees):
-            if not any(folder != other and folder.is_relative_to(other) for other in trees):
-                folders.append((folder, True))
-        return list(dict.fromkeys(folders))
+        # report every change twice (and watchdog warns of the second watch).
+        kept = [
+            folder
+            for folder in dict.fromkeys(trees)
+            if not any(folder != other and folder.is_relative_to(other) for other in trees)
+        ]
+        folders = [
+            (folder, False)
+            for folder in dict.fromkeys((self.unit_file.parent, self.project.root))
+            if not any(folder.is_relative_to(tree) for tree in kept)
+        ]
+        return folders + [(folder, True) for folder in kept]
 
     def _roots(self) -> list[Path]:
         unit_dir, province_dir = self.project.content_for(self.unit_file)
