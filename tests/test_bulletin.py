@@ -142,6 +142,27 @@ def test_third_party_images_are_never_listed(mini: Callable[..., Project], tmp_p
     assert doc["latest"][0]["image"] is None
 
 
+def test_the_board_shows_the_image_the_home_page_shows(
+    mini: Callable[..., Project], tmp_path: Path
+) -> None:
+    """One rule for a post's picture (generator/site/pages.py, `first_image`): the first
+    image its site publishes. An image it does not publish (here a file that is not there)
+    is skipped by the board as by the home page, never shown as a broken picture."""
+    body = 'Ảnh:\n\n![thiếu](khong-co.png)\n\n<img src="anh.png" alt="Ảnh &amp; chữ">'
+    project = mini(
+        posts={
+            "tin-tuc/b.md": post("Tin", "2026-11-21", body=body),
+            "tin-tuc/anh.png": b"\x89PNG\r\n\x1a\n",
+        }
+    )
+    out = build(project, tmp_path / "out") / "ha_noi/phuong_hoan_kiem"
+    doc = load(out / "feeds/thiet-yeu.json")
+    image = doc["latest"][0]["image"]
+    assert image == {"url": doc["site_url"] + "tin-tuc/anh.png", "alt": "Ảnh & chữ"}
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<img class="cx-thumb" src="([^"]+)"', home) == ["tin-tuc/anh.png"]
+
+
 def test_hostile_text_is_escaped_in_banner_board_and_json(
     mini: Callable[..., Project], tmp_path: Path
 ) -> None:

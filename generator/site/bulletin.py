@@ -26,11 +26,13 @@ import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import segno
 
 from generator import __version__
 from generator.site.feeds import entry_html, guid
+from generator.site.pages import first_image, publishable
 from generator.site.urls import post_url
 from generator.source.essential import categories, priority_title
 from generator.source.fields import VN_TZ
@@ -45,8 +47,6 @@ LATEST_SECTIONS = ("thong-bao", "tin-tuc")
 LATEST_LIMIT = 6
 SUMMARY_LIMIT = 300
 QR_MASK = 0
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r'\s(src|alt)="([^"]*)"', re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -83,17 +83,13 @@ def qr_svg(url: str) -> bytes:
     return buffer.getvalue() + b"\n"
 
 
-def first_image(site: Site, post: Post) -> dict[str, str] | None:
-    """The post's first image on the unit's own site (absolute URL and its text), if any.
-
-    Images on other hosts are left out: a screen must not make third-party requests.
-    """
-    for tag in _IMG.findall(entry_html(site.unit.site_url, post)):
-        attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(tag)}
-        src = attrs.get("src", "")
-        if src.startswith(site.unit.site_url) and not src.endswith("/"):
-            return {"url": src, "alt": attrs.get("alt", "")}
-    return None
+def board_image(site: Site, post: Post) -> dict[str, str] | None:
+    """The post's first image that its site publishes (generator/site/pages.py,
+    `first_image`: the home page's thumbnail), as an absolute URL with its text."""
+    image = first_image(post, lambda path: publishable(site, path))
+    if image is None:
+        return None
+    return {"url": site.unit.site_url + quote(image.path), "alt": image.alt}
 
 
 def plain_summary(site: Site, post: Post) -> str:
@@ -116,7 +112,7 @@ def _common(site: Site, post: Post) -> dict[str, Any]:
         "id": guid(site, post),
         "title": post.title,
         "summary": plain_summary(site, post),
-        "image": first_image(site, post),
+        "image": board_image(site, post),
         "url": url,
         "qr": site.unit.site_url + f"{BOARD_DIR}/{QR_DIR}/{qr_name(url)}",
         "published": _iso(post.date),

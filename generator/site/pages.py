@@ -14,6 +14,7 @@ rendering (generator/site/sanitize.py).
 from __future__ import annotations
 
 import functools
+import html
 import json
 import os
 import posixpath
@@ -122,24 +123,37 @@ def _list(site: Site, posts: list[Post], here: str, **kw: bool) -> str:
 HOME_NEWS_SECTIONS = 4  # main sections shown with their latest posts on the home page
 HOME_DOCUMENTS = 5
 FEEDS_URL = "nhan-tin/"
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
-_HTML_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_ATTR = re.compile(r"""\s(src|alt)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 
 
-def first_image(post: Post, usable: Callable[[str], bool]) -> str | None:
-    """The site path of the first image of a post's body that the site may publish."""
-    found = [m for rx in (_MD_IMAGE, _HTML_IMAGE) for m in rx.finditer(post.body)]
-    for match in sorted(found, key=lambda m: m.start()):
-        target = unquote(match[1].split("#", 1)[0].split("?", 1)[0])
+@dataclass(frozen=True)
+class PostImage:
+    path: str  # the site path of the image file, e.g. "tin-tuc/anh.png"
+    alt: str  # its text, as written
+
+
+def first_image(post: Post, usable: Callable[[str], bool]) -> PostImage | None:
+    """The first image of a post's body that the site may publish (`usable`), on the site
+    itself: the home page shows it as the post's thumbnail and the bulletin board beside the
+    post (generator/site/bulletin.py). Images on other hosts are never taken: a page or a
+    screen must not make third-party requests."""
+    found = [(m.start(), m[2], m[1]) for m in _MD_IMAGE.finditer(post.body)]
+    for tag in _HTML_IMAGE.finditer(post.body):
+        attrs = {k.lower(): v for k, v in _HTML_ATTR.findall(tag[0])}
+        found.append((tag.start(), attrs.get("src", ""), html.unescape(attrs.get("alt", ""))))
+    for _, source, alt in sorted(found, key=lambda item: item[0]):
+        target = unquote(source.split("#", 1)[0].split("?", 1)[0])
         if not target or "://" in target or target.startswith(("/", "data:")):
             continue
         path = posixpath.normpath(posixpath.join(post.section, target))
         if not path.startswith("..") and usable(path):
-            return path
+            return PostImage(path, alt)
     return None
 
 
-def _publishable(site: Site, path: str) -> bool:
+def publishable(site: Site, path: str) -> bool:
     """A file at `path` of the site (under the unit's or the province's shared folder) that
     the containment rule lets through (generator/source/containment.py)."""
     for root in (site_content_dir(site), province_shared_dir(site)):
@@ -154,7 +168,7 @@ def _news_item(post: Post, here: str, usable: Callable[[str], bool]) -> str:
     thumb = ""
     if image:
         thumb = (
-            f'<img class="cx-thumb" src="{href(relative(here, image))}" alt="" '
+            f'<img class="cx-thumb" src="{href(relative(here, image.path))}" alt="" '
             'loading="lazy" width="96" height="64"> '
         )
     return (
@@ -185,7 +199,7 @@ def home_page(site: Site) -> Page:
         out.append(_list(site, essential, ""))
         out.append("</section>\n")
     news: list[str] = []
-    usable = functools.partial(_publishable, site)
+    usable = functools.partial(publishable, site)
     for section in site.profile.sections:
         posts = site.in_section(section) if section.kind == SectionKind.POSTS else []
         if not posts or len(news) >= HOME_NEWS_SECTIONS:
