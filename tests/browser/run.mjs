@@ -169,6 +169,15 @@ async function tableCells(page) {
       before: getComputedStyle(td, "::before").content,
       border: parseFloat(cs.borderTopWidth),
       headerBackground: th ? getComputedStyle(th).backgroundColor : null,
+      // Lines the cell's text takes (a badge or a date broken inside takes two).
+      lines: (() => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+        if (!rects.length) return 0;
+        const span = Math.max(...rects.map((r) => r.bottom)) - Math.min(...rects.map((r) => r.top));
+        return Math.round(span / parseFloat(cs.lineHeight));
+      })(),
     };
   }));
 }

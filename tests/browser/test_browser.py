@@ -258,6 +258,16 @@ def test_tables_have_borders_and_a_styled_header_on_desktop(
         assert cell["headerBackground"] not in ("rgba(0, 0, 0, 0)", "transparent"), cell
 
 
+def test_priority_and_date_cells_read_on_one_line_on_desktop(report: dict[str, Any]) -> None:
+    """A badge or a date is never broken inside ("Thườn/g", "24/11/20/26")."""
+    from generator.site.pages import ESSENTIAL_COLUMNS
+
+    whole = {ESSENTIAL_COLUMNS[0], ESSENTIAL_COLUMNS[-1]}
+    cells = [c for c in report["pages"]["essential"]["cells"] if c["label"] in whole]
+    assert cells
+    assert all(c["lines"] == 1 for c in cells), cells
+
+
 @pytest.mark.parametrize("name", UNIT_PAGES)
 def test_print_hides_navigation_and_shows_url_and_date(report: dict[str, Any], name: str) -> None:
     printed = report["pages"][name]["print"]
