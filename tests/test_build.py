@@ -232,3 +232,44 @@ def test_rendering_shortcuts_change_no_byte(
         pages = [n for n in fast if n.endswith("index.html")]
         # The demo's units have posts in sections, so some sidebars were reused.
         assert len(pages) > 20
+
+
+def test_a_province_navigation_override_is_rendered_on_each_page(mini, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The sidebar is shared between pages (site/fragments.py) only while it is made of
+    the installed themes' templates: a province's own nav.html may print the page."""
+    import material
+
+    from generator.publish.build import render
+    from generator.site import fragments, jinja_cache
+    from tests.conftest import post
+
+    posts = {f"thong-bao/bai-{n}.md": post(title=f"Bài {n}") for n in range(3)}
+    project = mini(posts=posts)
+    unit_file = project.unit_files()[0]
+    site = project.load_site(unit_file)
+    assert render(site, tmp_path / "shared", project) > 3
+    shared = [
+        env for env in jinja_cache._ENVIRONMENTS.values() if env.globals.get("congxa_nav_key")
+    ]
+    assert shared and all(env.globals["congxa_nav_key"] is fragments.nav_key for env in shared)
+
+    nav = Path(material.__file__).parent / "templates/partials/nav.html"
+    overrides = project.root / "themes/overrides/partials"
+    overrides.mkdir(parents=True)
+    marker = '<ul class="md-nav__list"'
+    (overrides / "nav.html").write_text(
+        nav.read_text(encoding="utf-8").replace(
+            marker, '<p data-here="{{ page.url }}"></p>' + marker, 1
+        ),
+        encoding="utf-8",
+    )
+    project = Project.discover(project.root, TODAY)
+    site = project.load_site(unit_file)
+    out = tmp_path / "own"
+    render(site, out, project)
+    pages = sorted(out.rglob("index.html"))
+    assert len(pages) > 3
+    for page in pages:
+        url = page.parent.relative_to(out).as_posix() + "/"
+        here = re.findall(r'data-here="([^"]*)"', page.read_text(encoding="utf-8"))
+        assert here == ["" if url == "./" else url], page
