@@ -273,3 +273,54 @@ def test_a_province_navigation_override_is_rendered_on_each_page(mini, tmp_path:
         url = page.parent.relative_to(out).as_posix() + "/"
         here = re.findall(r'data-here="([^"]*)"', page.read_text(encoding="utf-8"))
         assert here == ["" if url == "./" else url], page
+
+
+class _Stopped(Exception):
+    pass
+
+
+def test_a_conversion_stopped_half_way_leaves_no_trace_on_the_next_page() -> None:
+    """A unit's time limit raises inside Markdown (publish/pool.py), and the worker goes on
+    to its next unit with the same converter (site/markdown_reuse.py): that page is what a
+    fresh converter makes, not one rendered "inside a list" of the stopped page."""
+    import signal
+    import time
+
+    import markdown
+    from mkdocs.structure import pages
+
+    from generator.site.markdown_reuse import reuse_markdown_converters
+
+    reuse_markdown_converters()
+    options: dict[str, object] = {"extensions": ["def_list", "footnotes", "toc", "md_in_html"]}
+    # Long definitions: the block parser marks its state "inside a list" while it parses
+    # each one; the conversion is stopped ever later until it stops there.
+    heavy = ("Thuật ngữ\n:   " + "định nghĩa\n    " * 50 + "\n\n") * 300
+    page = "Một đoạn.\n\n- a\n- b\n\nThuật ngữ\n:   Định nghĩa.\n"
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    start = time.monotonic()
+    pages.markdown.Markdown(**options).convert(heavy)
+    took = time.monotonic() - start
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        for delay in (took * n / 40 for n in range(1, 40)):
+            md = pages.markdown.Markdown(**options)
+            signal.setitimer(signal.ITIMER_REAL, delay)
+            try:
+                md.convert(heavy)
+            except _Stopped:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if md.parser.state[-1:] == ["list"]:  # stopped inside a definition
+                break
+        else:
+            pytest.fail("no conversion was stopped inside a definition")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    fresh = markdown.Markdown(**options).convert(page)  # type: ignore[arg-type]
+    assert pages.markdown.Markdown(**options).convert(page) == fresh
+    assert fresh.startswith("<p>Một đoạn.</p>")
