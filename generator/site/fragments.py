@@ -52,6 +52,9 @@ def share_navigation(env: jinja2.Environment) -> jinja2.Environment:
         if _overridden_navigation(env, theme):
             env.globals["congxa_nav_key"] = _IN_FULL
             return env
+        # Marked first: a unit stopped between the two lines (its time limit) must not
+        # have the next unit wrap the loader twice (the sidebar would include itself).
+        env.globals["congxa_nav_key"] = nav_key
         env.loader = jinja2.ChoiceLoader(
             [jinja2.DictLoader({NAV: _WRAPPER}), jinja2.PrefixLoader({_THEME: theme}), theme]
         )
@@ -63,7 +66,6 @@ def share_navigation(env: jinja2.Environment) -> jinja2.Environment:
         return rendered[key]
 
     env.globals["congxa_once"] = once
-    env.globals["congxa_nav_key"] = nav_key
     return env
 
 
