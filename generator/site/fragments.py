@@ -101,7 +101,7 @@ def _overridden_navigation(env: jinja2.Environment, theme: jinja2.BaseLoader) ->
     from generator.site.plugin import installed_theme_dirs
 
     own = [
-        os.path.realpath(d)
+        os.path.abspath(d)
         for d in getattr(theme, "searchpath", ())
         if str(d) not in installed_theme_dirs()
     ]
@@ -118,9 +118,13 @@ def _overridden_navigation(env: jinja2.Environment, theme: jinja2.BaseLoader) ->
             source, filename, _uptodate = theme.get_source(env, name)
         except jinja2.TemplateNotFound:
             continue
-        if filename and any(os.path.realpath(filename).startswith(d + os.sep) for d in own):
+        if filename and any(os.path.abspath(filename).startswith(d + os.sep) for d in own):
             return True
-        for found in jinja2.meta.find_referenced_templates(env.parse(source)):
+        try:
+            parsed = env.parse(source, name, filename)
+        except jinja2.TemplateSyntaxError:
+            return True  # reported with its file and line where the page renders it
+        for found in jinja2.meta.find_referenced_templates(parsed):
             if found is None:  # a name made at render time
                 if any(os.path.isdir(os.path.join(d, ".icons")) for d in own):
                     return True
