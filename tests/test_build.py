@@ -210,7 +210,7 @@ def test_rendering_shortcuts_change_no_byte(
     navigation sidebar for the pages that show the same one (site/fragments.py): every
     page is what MkDocs and Material make on their own, byte for byte."""
     from generator.site import config as site_config
-    from generator.site import markdown_reuse
+    from generator.site import jinja_cache, markdown_reuse
     from generator.site import plugin as site_plugin
 
     project = Project.discover(REPO, TODAY)
@@ -219,6 +219,9 @@ def test_rendering_shortcuts_change_no_byte(
     monkeypatch.setattr(site_plugin, "share_navigation", lambda env: env)
     monkeypatch.setattr(site_config, "reuse_markdown_converters", lambda: None)
     markdown_reuse.reuse_markdown_converters(enabled=False)
+    # An environment this process made for an earlier test has its sidebar shared already:
+    # the workers would inherit it.
+    jinja_cache.forget_theme_listing()
     try:
         assert not build_many(project, files, tmp_path / "plain", jobs=1).failed
     finally:
