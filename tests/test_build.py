@@ -210,7 +210,7 @@ def test_rendering_shortcuts_change_no_byte(
     navigation sidebar for the pages that show the same one (site/fragments.py): every
     page is what MkDocs and Material make on their own, byte for byte."""
     from generator.site import config as site_config
-    from generator.site import markdown_reuse
+    from generator.site import jinja_cache, markdown_reuse
     from generator.site import plugin as site_plugin
 
     project = Project.discover(REPO, TODAY)
@@ -219,6 +219,9 @@ def test_rendering_shortcuts_change_no_byte(
     monkeypatch.setattr(site_plugin, "share_navigation", lambda env: env)
     monkeypatch.setattr(site_config, "reuse_markdown_converters", lambda: None)
     markdown_reuse.reuse_markdown_converters(enabled=False)
+    # An environment this process made for an earlier test has its sidebar shared already:
+    # the workers would inherit it.
+    jinja_cache.forget_theme_listing()
     try:
         assert not build_many(project, files, tmp_path / "plain", jobs=1).failed
     finally:
@@ -232,3 +235,95 @@ def test_rendering_shortcuts_change_no_byte(
         pages = [n for n in fast if n.endswith("index.html")]
         # The demo's units have posts in sections, so some sidebars were reused.
         assert len(pages) > 20
+
+
+def test_a_province_navigation_override_is_rendered_on_each_page(mini, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The sidebar is shared between pages (site/fragments.py) only while it is made of
+    the installed themes' templates: a province's own nav.html may print the page."""
+    import material
+
+    from generator.publish.build import render
+    from generator.site import fragments, jinja_cache
+    from tests.conftest import post
+
+    posts = {f"thong-bao/bai-{n}.md": post(title=f"Bài {n}") for n in range(3)}
+    project = mini(posts=posts)
+    unit_file = project.unit_files()[0]
+    site = project.load_site(unit_file)
+    assert render(site, tmp_path / "shared", project) > 3
+    shared = [
+        env for env in jinja_cache._ENVIRONMENTS.values() if env.globals.get("congxa_nav_key")
+    ]
+    assert shared and all(env.globals["congxa_nav_key"] is fragments.nav_key for env in shared)
+
+    nav = Path(material.__file__).parent / "templates/partials/nav.html"
+    overrides = project.root / "themes/overrides/partials"
+    overrides.mkdir(parents=True)
+    marker = '<ul class="md-nav__list"'
+    (overrides / "nav.html").write_text(
+        nav.read_text(encoding="utf-8").replace(
+            marker, '<p data-here="{{ page.url }}"></p>' + marker, 1
+        ),
+        encoding="utf-8",
+    )
+    project = Project.discover(project.root, TODAY)
+    site = project.load_site(unit_file)
+    out = tmp_path / "own"
+    render(site, out, project)
+    pages = sorted(out.rglob("index.html"))
+    assert len(pages) > 3
+    for page in pages:
+        url = page.parent.relative_to(out).as_posix() + "/"
+        here = re.findall(r'data-here="([^"]*)"', page.read_text(encoding="utf-8"))
+        assert here == ["" if url == "./" else url], page
+
+
+class _Stopped(Exception):
+    pass
+
+
+def test_a_conversion_stopped_half_way_leaves_no_trace_on_the_next_page() -> None:
+    """A unit's time limit raises inside Markdown (publish/pool.py), and the worker goes on
+    to its next unit with the same converter (site/markdown_reuse.py): that page is what a
+    fresh converter makes, not one rendered "inside a list" of the stopped page."""
+    import signal
+    import time
+
+    import markdown
+    from mkdocs.structure import pages
+
+    from generator.site.markdown_reuse import reuse_markdown_converters
+
+    reuse_markdown_converters()
+    options: dict[str, object] = {"extensions": ["def_list", "footnotes", "toc", "md_in_html"]}
+    # Long definitions: the block parser marks its state "inside a list" while it parses
+    # each one; the conversion is stopped ever later until it stops there.
+    heavy = ("Thuật ngữ\n:   " + "định nghĩa\n    " * 50 + "\n\n") * 300
+    page = "Một đoạn.\n\n- a\n- b\n\nThuật ngữ\n:   Định nghĩa.\n"
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    start = time.monotonic()
+    pages.markdown.Markdown(**options).convert(heavy)
+    took = time.monotonic() - start
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        for delay in (took * n / 40 for n in range(1, 40)):
+            md = pages.markdown.Markdown(**options)
+            signal.setitimer(signal.ITIMER_REAL, delay)
+            try:
+                md.convert(heavy)
+            except _Stopped:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if md.parser.state[-1:] == ["list"]:  # stopped inside a definition
+                break
+        else:
+            pytest.fail("no conversion was stopped inside a definition")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    fresh = markdown.Markdown(**options).convert(page)  # type: ignore[arg-type]
+    assert pages.markdown.Markdown(**options).convert(page) == fresh
+    assert fresh.startswith("<p>Một đoạn.</p>")

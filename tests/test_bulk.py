@@ -316,13 +316,11 @@ def test_hashes_are_kept_one_province_at_a_time(tmp_path: Path) -> None:
     assert again == first and hashes.read == 6  # read back from the saved bucket
 
 
-def test_province_outputs_made_in_parallel_equal_those_made_one_by_one(tmp_path: Path) -> None:
-    """Several provinces: their pages, feeds, data and nginx.conf are made by the workers."""
-    repo = tmp_path / "repo"
-    copy_demo(repo)
+def add_units(repo: Path, provinces: tuple[str, ...]) -> None:
+    """One unit in each province of `provinces` (codes), made from xa_soc_son."""
     registry = load_registry()
     source = (repo / "communes/ha_noi/xa_soc_son.yml").read_text(encoding="utf-8")
-    for code in ("79", "48"):  # one unit in each of two more provinces
+    for code in provinces:
         unit = registry.units_of(code)[0]
         text = source.replace('code: "00376"', f'code: "{unit.code}"')
         text = text.replace(
@@ -336,6 +334,13 @@ def test_province_outputs_made_in_parallel_equal_those_made_one_by_one(tmp_path:
             repo / "content/ha_noi/xa_soc_son",
             repo / "content" / unit.province_codename / unit.stem,
         )
+
+
+def test_province_outputs_made_in_parallel_equal_those_made_one_by_one(tmp_path: Path) -> None:
+    """Several provinces: their pages, feeds, data and nginx.conf are made by the workers."""
+    repo = tmp_path / "repo"
+    copy_demo(repo)
+    add_units(repo, ("79", "48"))  # one unit in each of two more provinces
     project = Project.discover(repo, TODAY)
     files = project.unit_files()
     provinces = sorted({f.parent.name for f in files})
@@ -356,3 +361,26 @@ def test_province_outputs_made_in_parallel_equal_those_made_one_by_one(tmp_path:
     assert outputs[1] == outputs[2]
     for province in provinces:
         assert f"{province}/units.json" in outputs[2] and f"{province}/nginx.conf" in outputs[2]
+
+
+def test_units_in_any_order_keep_their_hashes(tmp_path: Path) -> None:
+    """Planning forgets a province's file hashes when it moves to another (fingerprint.py,
+    `release`): units named in any order, provinces interleaved, are all planned from
+    hashes saved and read back, and a second run reads no file and rebuilds nothing."""
+    repo = tmp_path / "repo"
+    copy_demo(repo)
+    add_units(repo, ("79",))
+    project = Project.discover(repo, TODAY)
+    files = project.unit_files()
+    others = [f for f in files if f.parent.name != "ha_noi"]
+    ha_noi = [f for f in files if f.parent.name == "ha_noi"]
+    assert len(others) == 1 and len(ha_noi) > 2
+    # Ha Noi, the other province, Ha Noi again: its hashes are released, then read back.
+    interleaved = [*reversed(ha_noi[1:]), *others, ha_noi[0]]
+    time.sleep(2.1)  # files changed in the last two seconds are never remembered
+    out = tmp_path / "public"
+    first = build_many(project, interleaved, out, jobs=2)
+    assert [r.status for r in first.results] == [BuildStatus.BUILT] * len(files)
+    again = build_many(project, list(reversed(interleaved)), out, jobs=2)
+    assert [r.status for r in again.results] == [BuildStatus.UNCHANGED] * len(files)
+    assert again.hashed == 0

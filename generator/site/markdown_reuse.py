@@ -7,6 +7,11 @@ and `reset()` between them: every extension clears its state there (the table of
 contents, footnotes, the HTML stash), and the processors MkDocs adds for each page
 (relative links, anchors, the title) replace the previous page's by name. The pages are
 the same, byte for byte (tests/test_build.py compares them with MkDocs' own way).
+
+`reset()` does not undo a conversion stopped half-way (a unit's time limit raises inside
+it, generator/publish/pool.py): the block parser's state stack would keep, say, "inside a
+list", and every paragraph of the worker's next pages would lose its <p>. A converter is
+reused only after a conversion that finished; otherwise a new one is made.
 """
 
 from __future__ import annotations
@@ -18,6 +23,18 @@ from typing import Any
 import markdown
 
 
+class _Converter(markdown.Markdown):  # type: ignore[misc]
+    """A converter that knows whether its last conversion finished."""
+
+    finished = True
+
+    def convert(self, source: str) -> str:
+        self.finished = False
+        html: str = super().convert(source)
+        self.finished = True
+        return html
+
+
 class _ReusingMarkdown:
     """Stands for the `markdown` module inside mkdocs.structure.pages."""
 
@@ -27,12 +44,12 @@ class _ReusingMarkdown:
 
     def Markdown(self, **options: Any) -> markdown.Markdown:
         key = repr(sorted(options.items()))
-        cache: dict[str, markdown.Markdown] = self._local.__dict__.setdefault("cache", {})
+        cache: dict[str, _Converter] = self._local.__dict__.setdefault("cache", {})
         md = cache.get(key)
-        if md is None:
+        if md is None or not md.finished:
             if len(cache) >= 8:  # a long-lived preview never keeps many
                 cache.clear()
-            md = cache[key] = self._module.Markdown(**options)
+            md = cache[key] = _Converter(**options)
         else:
             md.reset()
         return md

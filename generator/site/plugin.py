@@ -199,7 +199,7 @@ def _refuse_escaping(files: list[File], site: Site) -> None:
     """A theme file whose real path leaves its theme folder (a symbolic link to a secret)
     is never copied into a site. The installed themes (Material's and congxa's own) are
     part of the program, not input: only a province's theme folder is checked."""
-    installed = _installed_theme_dirs()
+    installed = installed_theme_dirs()
     for file in files:
         if not (file.abs_src_path and file.src_dir) or file.src_dir in installed:
             continue
@@ -218,7 +218,7 @@ def _refuse_escaping(files: list[File], site: Site) -> None:
 
 
 @functools.cache
-def _installed_theme_dirs() -> frozenset[str]:
+def installed_theme_dirs() -> frozenset[str]:
     import material
     import mkdocs
 
