@@ -131,13 +131,17 @@ def test_units_sharing_a_host_are_spread_out() -> None:
     assert [u.code for u, _ in spread_by_host(jobs)] == ["1", "3", "2", "4"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_real_ctrl_c_stores_a_partial_run(
     tmp_path: Path,
     farm,
     farm_files: dict[str, Path],  # type: ignore[no-untyped-def]
     cases: list[Case],
+    workers: int,
 ) -> None:
-    """SIGINT to a running `congxa audit`: exit 1, the run stored and marked incomplete."""
+    """SIGINT to the process group of a running `congxa audit` (what a terminal sends), in
+    one process or with worker processes: exit 1, the run stored and marked incomplete,
+    and no process of the group left behind."""
     import os
     import signal
     import subprocess
@@ -146,7 +150,7 @@ def test_a_real_ctrl_c_stores_a_partial_run(
 
     from . import farm as f
 
-    slow = farm.add("ctrl-c", f.slow_site("Xã Chậm", 0.3))
+    slow = farm.add(f"ctrl-c-{workers}", f.slow_site("Xã Chậm", 0.3))
     urls = tmp_path / "urls.csv"
     urls.write_text(
         "code,url\n" + "".join(f"{c.code},{farm.url(slow)}\n" for c in cases), encoding="utf-8"
@@ -157,36 +161,34 @@ def test_a_real_ctrl_c_stores_a_partial_run(
         sys.executable,
         "-c",
         "from generator.audit.commands import audit_command as c; c()",
-        "--urls",
-        str(urls),
-        "--db",
-        str(db),
-        "--concurrency",
-        "1",
-        "--timeout",
-        "2",
-        "--registry",
-        str(farm_files["registry"]),
-        "--resolve",
-        "*.farm.test:127.0.0.1",
-        "--no-dns",
-        "--allow-private",
+        *("--urls", str(urls), "--db", str(db), "--registry", str(farm_files["registry"])),
+        *("--concurrency", "2", "--workers", str(workers), "--timeout", "2"),
+        *("--resolve", "*.farm.test:127.0.0.1", "--no-dns", "--allow-private"),
     ]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     process = subprocess.Popen(
-        command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # wait until the run row exists, then a bit more
         if db.exists() and _runs(db):
             break
         time.sleep(0.05)
-    time.sleep(0.8)
-    process.send_signal(signal.SIGINT)
+    time.sleep(0.8)  # some sites checked (0.3 s each, two at a time), most not
+    os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 1, err
     assert "Traceback" not in err and "interrupted, partial run stored" in err
     assert "CHƯA XONG (incomplete)" in out
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no worker outlived the run
     with Store.open(db) as store:
         (run,) = store.runs()
     assert not run.complete and 1 <= run.checked < 22
