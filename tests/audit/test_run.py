@@ -88,7 +88,14 @@ def test_requests_name_congxa(farm_files: dict[str, Path], outcome: AuditOutcome
     assert farm.user_agents and all(ua.startswith("congxa-audit/") for ua in farm.user_agents)
 
 
-def test_ctrl_c_keeps_what_was_checked(tmp_path: Path, farm_files: dict[str, Path]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_keeps_what_was_checked(
+    tmp_path: Path, farm_files: dict[str, Path], workers: int
+) -> None:
+    """Ctrl-C in one process or with worker processes: what was checked is stored, the
+    rest is `unchecked`, the run is incomplete and no worker is left."""
+    import multiprocessing
+
     seen: list[Progress] = []
 
     def interrupt(progress: Progress) -> None:
@@ -101,11 +108,13 @@ def test_ctrl_c_keeps_what_was_checked(tmp_path: Path, farm_files: dict[str, Pat
         registry_csv=farm_files["registry"],
         urls_csv=farm_files["urls"],
         db=db,
-        crawl=farm_settings(farm_files["ca"], concurrency=1),
+        crawl=farm_settings(farm_files["ca"], concurrency=workers),
+        workers=workers,
     )
     outcome = run_audit(options, progress=interrupt)
     assert not outcome.complete
     assert len(outcome.results) == 3
+    assert multiprocessing.active_children() == []
     with Store.open(db) as store:
         (run,) = store.runs()
         stored = store.results(run.id)

@@ -24,7 +24,6 @@ from generator.audit.run import (
     AuditOptions,
     AuditOutcome,
     Dispatcher,
-    Progress,
     choose_workers,
     run_audit,
     spread_by_host,
@@ -98,31 +97,6 @@ def test_the_report_is_the_same_with_several_processes(
     # Times and check times differ between runs; everything else is identical.
     strip = [line.split(",")[:8] for line in csv_one.splitlines()]
     assert [line.split(",")[:8] for line in csv_several.read_text("utf-8").splitlines()] == strip
-
-
-def test_ctrl_c_stops_the_workers_and_keeps_what_was_checked(
-    tmp_path: Path, farm_files: dict[str, Path]
-) -> None:
-    def interrupt(progress: Progress) -> None:
-        if progress.done == 3:
-            raise KeyboardInterrupt
-
-    db = tmp_path / "audit.db"
-    options = AuditOptions(
-        registry_csv=farm_files["registry"],
-        urls_csv=farm_files["urls"],
-        db=db,
-        crawl=farm_settings(farm_files["ca"], concurrency=2),
-        workers=2,
-    )
-    outcome = run_audit(options, progress=interrupt)
-    assert not outcome.complete and len(outcome.results) == 3
-    assert multiprocessing.active_children() == []
-    with Store.open(db) as store:
-        (run,) = store.runs()
-        stored = store.results(run.id)
-    assert (run.complete, run.units, run.checked) == (False, 22, 3)
-    assert sum(r.status == "unchecked" for r in stored) == 19
 
 
 def test_a_bad_ca_file_fails_before_any_worker_starts(
